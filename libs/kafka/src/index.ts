@@ -1,0 +1,13 @@
+export { KafkaPipelineError, isRetriable } from './errors.js';
+export { createKafka, type KafkaClientOptions } from './client.js';
+export { ensureTopics, type EnsureTopicsResult } from './admin.js';
+export { PipelineProducer, type OutgoingMessage, type RefusedMessage } from './producer.js';
+export {
+  runConsumer,
+  type BatchContext,
+  type BatchHandler,
+  type BatchOutcome,
+  type ConsumedMessage,
+  type ConsumerRunner,
+  type ConsumerRunnerOptions,
+} from './consumer.js';

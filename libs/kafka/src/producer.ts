@@ -1,0 +1,103 @@
+import { deadLetterTopicOf, encodeMessage, type DeadLetter, type MessageInputOf, type TopicSpec } from '@millrace/schema';
+import { nowUs } from '@millrace/time';
+import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { KafkaPipelineError } from './errors.js';
+
+export interface OutgoingMessage<Spec extends TopicSpec> {
+  key: string;
+  value: MessageInputOf<Spec>;
+  headers?: Record<string, string>;
+}
+
+/** The bytes of a message that could not be processed, as they arrived. */
+export interface RefusedMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+  partition?: number;
+  offset?: string;
+  /** Where it stood in its source, e.g. `coil_data_0815.csv:42`. */
+  location?: string;
+}
+
+/**
+ * Idempotent producer with acks=all (KIP-98): a retried send never writes a message twice, and a
+ * send resolves only when every in-sync replica has it.
+ */
+export class PipelineProducer {
+  private readonly producer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly service: string,
+  ) {
+    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+
+  /** Validates each message against the topic's schema, then sends them in one request per broker. */
+  async send<Spec extends TopicSpec>(spec: Spec, messages: readonly OutgoingMessage<Spec>[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({
+      topic: spec.name,
+      acks: -1,
+      messages: messages.map((message) => ({
+        key: message.key,
+        value: Buffer.from(encodeMessage(spec, message.value)),
+        ...(message.headers ? { headers: message.headers } : {}),
+      })),
+    });
+  }
+
+  /** Sends already-encoded bytes, e.g. a replay copying messages between topics. */
+  async sendRaw(topic: string, messages: readonly { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.producer.send({ topic, acks: -1, messages: [...messages] });
+  }
+
+  /** Parks refused messages on the topic's dead-letter twin with the original bytes and the reason. */
+  async deadLetter(spec: TopicSpec, refused: readonly { message: RefusedMessage; reason: string }[]): Promise<void> {
+    if (refused.length === 0) return;
+    const dlq = deadLetterTopicOf(spec);
+    await this.send(
+      dlq,
+      refused.map(({ message, reason }) => ({
+        key: message.key?.toString('utf8') ?? '',
+        value: this.envelope(spec, message, reason),
+      })),
+    ).catch((error: unknown) => {
+      throw new KafkaPipelineError(`cannot write to ${dlq.name}: ${(error as Error).message}`, true, { topic: dlq.name }, { cause: error });
+    });
+  }
+
+  private envelope(spec: TopicSpec, message: RefusedMessage, reason: string): DeadLetter {
+    return {
+      originalTopic: spec.name,
+      ...(message.partition === undefined ? {} : { partition: message.partition }),
+      ...(message.offset === undefined ? {} : { offset: message.offset }),
+      key: message.key === null ? null : message.key.toString('base64'),
+      value: (message.value ?? Buffer.alloc(0)).toString('base64'),
+      headers: headersToStrings(message.headers),
+      reason: reason.slice(0, 4096),
+      service: this.service,
+      ...(message.location === undefined ? {} : { location: message.location }),
+      ts: nowUs(),
+    };
+  }
+}
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    result[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  }
+  return result;
+}

@@ -1,0 +1,34 @@
+import { ALL_TABLES, addColumnSql, createTableSql, type TableSpec } from '@millrace/schema';
+import type { QueryClient } from './query.js';
+
+export interface MigrationResult {
+  createdTables: string[];
+  addedColumns: string[];
+}
+
+/**
+ * Creates every missing table and adds the columns a newer release defines. Idempotent, and touches
+ * nothing that is already right, so it runs at every start-up.
+ */
+export async function migrate(client: QueryClient, tables: readonly TableSpec[] = ALL_TABLES): Promise<MigrationResult> {
+  const existing = new Set(
+    (await client.query<{ table_name: string }>('SELECT table_name FROM tables()')).map((row) => row.table_name),
+  );
+  const result: MigrationResult = { createdTables: [], addedColumns: [] };
+  for (const table of tables) {
+    if (!existing.has(table.name)) {
+      await client.query(createTableSql(table));
+      result.createdTables.push(table.name);
+      continue;
+    }
+    // The name is a validated identifier from the schema lib; table functions take no bind parameters.
+    const present = new Set(
+      (await client.query<{ column: string }>(`SELECT "column" FROM table_columns('${table.name}')`)).map((row) => row.column),
+    );
+    for (const column of table.columns.filter((candidate) => !present.has(candidate.name))) {
+      await client.query(addColumnSql(table, column));
+      result.addedColumns.push(`${table.name}.${column.name}`);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,83 @@
+import { isoToUs, type EpochUs } from '@millrace/time';
+import pg from 'pg';
+import { QuestDbError } from './errors.js';
+
+const TIMESTAMP_OID = 1114;
+const TIMESTAMPTZ_OID = 1184;
+
+/** QuestDB sends `2025-01-13 22:56:40.123456` (UTC); `Date` would drop the microseconds, so parse to EpochUs. */
+function parseTimestamp(text: string): EpochUs {
+  const iso = text.replace(' ', 'T').replace(/(\+00(:?00)?|Z)?$/, 'Z');
+  return isoToUs(iso);
+}
+
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return parseTimestamp;
+    return pg.types.getTypeParser(oid, format);
+  },
+};
+
+export interface QueryClientOptions {
+  /** `postgresql://user:password@host:8812/qdb` */
+  pgUrl: string;
+  maxConnections?: number;
+  statementTimeoutMs?: number;
+}
+
+/** Queries over QuestDB's PostgreSQL wire protocol; timestamps come back as {@link EpochUs}. */
+export class QueryClient {
+  private readonly pool: pg.Pool;
+
+  constructor(options: QueryClientOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.pgUrl,
+      max: options.maxConnections ?? 4,
+      types,
+      ...(options.statementTimeoutMs === undefined ? {} : { query_timeout: options.statementTimeoutMs }),
+    });
+    this.pool.on('error', () => undefined); // an idle client's broken socket is replaced on next use
+  }
+
+  /** Runs SQL with `$1`-style parameters; identifiers must come from `@millrace/schema`, never from input. */
+  async query<Row extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    try {
+      const result = await this.pool.query<Row>(sql, [...params]);
+      return result.rows;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // Connection failures have no SQLSTATE; a SQL error (syntax, unknown table) will fail the same way again.
+      const retriable = code === undefined || code.startsWith('08') || code === '57P01';
+      throw new QuestDbError(`query failed: ${(error as Error).message} [${sql.slice(0, 200)}]`, retriable, {}, { cause: error });
+    }
+  }
+
+  async count(table: string, where = ''): Promise<number> {
+    const rows = await this.query<{ count: string | number }>(`SELECT count() AS count FROM ${table} ${where}`);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /**
+   * Resolves when every committed WAL transaction of `table` is applied, i.e. what QuestDB acknowledged
+   * is now visible to queries. Polls; fails after `timeoutMs`.
+   */
+  async waitForWalApplied(table: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.query<{ suspended: boolean; writerTxn: string | number; sequencerTxn: string | number }>(
+        'SELECT suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name = $1',
+        [table],
+      );
+      const status = rows[0];
+      if (status?.suspended) throw new QuestDbError(`WAL of ${table} is suspended`, false, { table });
+      if (status && Number(status.writerTxn) >= Number(status.sequencerTxn)) return;
+      if (Date.now() > deadline) throw new QuestDbError(`WAL of ${table} not applied after ${timeoutMs} ms`, true, { table });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}
+

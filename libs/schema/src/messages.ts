@@ -1,0 +1,225 @@
+import { z } from 'zod';
+import {
+  epochUsSchema,
+  identifierSchema,
+  qualitySchema,
+  sampleValueSchema,
+  sourceSchema,
+} from './primitives.js';
+import { tagPathSchema } from './tag-path.js';
+
+const finite = z.number();
+const nonNegative = z.number().min(0);
+
+// ---- plant.samples.v1 -------------------------------------------------------------------------
+
+export const sampleSchema = z.object({
+  /** Source timestamp (when the machine measured it). */
+  ts: epochUsSchema,
+  value: sampleValueSchema,
+  quality: qualitySchema.default('good'),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
+/**
+ * One Kafka message carries many samples of one tag: keyed by the tag, so per-tag order holds on one
+ * partition, and the per-message overhead is paid once per batch rather than once per sample.
+ */
+export const sampleBatchSchema = z.object({
+  tag: tagPathSchema,
+  source: sourceSchema,
+  /** When the ingest service received the batch. */
+  ingestTs: epochUsSchema,
+  samples: z.array(sampleSchema).min(1).max(10_000),
+});
+export type SampleBatch = z.infer<typeof sampleBatchSchema>;
+
+// ---- plant.tags.v1 (compacted catalog) --------------------------------------------------------
+
+export const tagMetaSchema = z.object({
+  tag: tagPathSchema,
+  ts: epochUsSchema,
+  source: sourceSchema,
+  valueType: z.enum(['number', 'boolean', 'string']),
+  unit: z.string().max(32).optional(),
+  description: z.string().max(512).optional(),
+  /** Samples further apart than this are drawn as a gap, not joined by a line. */
+  expectedPeriodMs: z.number().int().positive().optional(),
+});
+export type TagMeta = z.infer<typeof tagMetaSchema>;
+
+// ---- plant.records.v1 -------------------------------------------------------------------------
+
+const recordBase = {
+  line: identifierSchema,
+  coilId: identifierSchema,
+  ts: epochUsSchema,
+  source: sourceSchema,
+};
+/** Named process values of one record, e.g. `{ ThermalCrown_G1: 12.5 }`; names as the machine writes them. */
+const recordValues = z.record(z.string().min(1).max(64), finite);
+
+export const coilRecordSchema = z.object({
+  kind: z.literal('coil'),
+  ...recordBase,
+  /** `ts` is the coil's start at the line's entry; `endTs` its end at the exit coiler. */
+  endTs: epochUsSchema,
+  alloyCode: identifierSchema,
+  entryWidthMm: nonNegative,
+  entryThicknessMm: nonNegative.optional(),
+  exitThicknessMm: nonNegative,
+  weightKg: nonNegative,
+});
+export const coilerRecordSchema = z.object({ kind: z.literal('coiler'), ...recordBase, values: recordValues });
+export const stripRecordSchema = z.object({ kind: z.literal('strip'), ...recordBase, values: recordValues });
+export const setupRecordSchema = z.object({
+  kind: z.literal('setup'),
+  ...recordBase,
+  /** Mill stand 1-5; absent for line-wide setup values. */
+  stand: z.number().int().min(1).max(12).optional(),
+  values: recordValues,
+});
+export const segmentRecordSchema = z.object({
+  kind: z.literal('segment'),
+  ...recordBase,
+  /** Measurement point, MP00 to MP10. */
+  mp: z.string().regex(/^MP\d{2}$/),
+  segment: z.number().int().min(0),
+  values: recordValues,
+});
+
+export const plantRecordSchema = z.discriminatedUnion('kind', [
+  coilRecordSchema,
+  coilerRecordSchema,
+  stripRecordSchema,
+  setupRecordSchema,
+  segmentRecordSchema,
+]);
+export type PlantRecord = z.infer<typeof plantRecordSchema>;
+export type CoilRecord = z.infer<typeof coilRecordSchema>;
+
+// ---- quality.inspections.v1 -------------------------------------------------------------------
+
+export const inspectionStageSchema = z.enum(['IPQC', 'FQC', 'OQC']);
+export type InspectionStage = z.infer<typeof inspectionStageSchema>;
+
+/** Per-cell measurements; each stage measures a subset, so all are optional here and checked by the model. */
+export const cellMeasurementsSchema = z.object({
+  weightG: finite.optional(),
+  thicknessMm: finite.optional(),
+  ocvV: finite.optional(),
+  acirMOhm: finite.optional(),
+  capacityAh: finite.optional(),
+  selfDischargeMvPerDay: finite.optional(),
+  weldStrengthN: finite.optional(),
+  insulationResistanceMOhm: finite.optional(),
+});
+export type CellMeasurements = z.infer<typeof cellMeasurementsSchema>;
+
+export const inspectionSchema = z.object({
+  cellId: identifierSchema,
+  orderId: identifierSchema,
+  line: identifierSchema,
+  stage: inspectionStageSchema,
+  station: identifierSchema.optional(),
+  ts: epochUsSchema,
+  measurements: cellMeasurementsSchema,
+  /** The stage's own pass/fail verdict, where it gives one. */
+  verdict: z.enum(['pass', 'fail']).optional(),
+});
+export type Inspection = z.infer<typeof inspectionSchema>;
+
+// ---- quality.risk.v1 --------------------------------------------------------------------------
+
+export const RISK_RECOMMENDATIONS = {
+  high: 'short-term testing recommended',
+  low: 'safe for all usage',
+  unknown: 'not scored: see reason',
+} as const;
+
+export const riskReasonSchema = z.object({
+  feature: z.string().min(1).max(64),
+  value: finite.nullable(),
+  /** Signed contribution to the log-odds of high risk. */
+  contribution: finite,
+});
+
+export const riskEventSchema = z.object({
+  cellId: identifierSchema,
+  orderId: identifierSchema,
+  ts: epochUsSchema,
+  modelVersion: identifierSchema,
+  riskClass: z.enum(['high', 'low', 'unknown']),
+  /** Absent when the cell could not be scored: a missing score is never invented. */
+  probability: z.number().min(0).max(1).nullable(),
+  recommendation: z.string().min(1).max(256),
+  reasons: z.array(riskReasonSchema).max(16),
+  unknownReason: z.string().max(512).optional(),
+});
+export type RiskEvent = z.infer<typeof riskEventSchema>;
+
+// ---- mes.orders.v1 ----------------------------------------------------------------------------
+
+export const orderStateSchema = z.enum(['released', 'running', 'completed', 'aborted']);
+export type OrderState = z.infer<typeof orderStateSchema>;
+
+export const productionOrderSchema = z.object({
+  orderId: identifierSchema,
+  line: identifierSchema,
+  product: z.string().min(1).max(256),
+  quantity: z.number().int().positive(),
+  state: orderStateSchema,
+  /** When the order entered `state`. */
+  ts: epochUsSchema,
+  releasedAt: epochUsSchema.optional(),
+  startedAt: epochUsSchema.optional(),
+  endedAt: epochUsSchema.optional(),
+});
+export type ProductionOrder = z.infer<typeof productionOrderSchema>;
+
+// ---- machine.commands.v1 and machine.command-results.v1 ----------------------------------------
+
+export const machineCommandSchema = z.object({
+  commandId: z.uuid(),
+  ts: epochUsSchema,
+  machine: identifierSchema,
+  setpoint: identifierSchema,
+  value: finite,
+  unit: z.string().max(32).optional(),
+  reason: z.string().min(1).max(1024),
+  issuedBy: z.object({ kind: z.enum(['model', 'rule', 'user']), id: identifierSchema }),
+  modelVersion: identifierSchema.optional(),
+  dryRun: z.boolean().default(false),
+});
+export type MachineCommand = z.infer<typeof machineCommandSchema>;
+
+export const commandResultSchema = z.object({
+  commandId: z.uuid(),
+  ts: epochUsSchema,
+  machine: identifierSchema,
+  setpoint: identifierSchema,
+  result: z.enum(['accepted', 'rejected', 'failed']),
+  detail: z.string().max(1024),
+  appliedValue: finite.optional(),
+});
+export type CommandResult = z.infer<typeof commandResultSchema>;
+
+// ---- dead letters ------------------------------------------------------------------------------
+
+/** What a dead-letter topic holds: the original bytes untouched, where they came from, and why. */
+export const deadLetterSchema = z.object({
+  originalTopic: z.string().min(1),
+  partition: z.number().int().min(0).optional(),
+  offset: z.string().regex(/^\d+$/).optional(),
+  /** Base64 of the original key, null when it had none. */
+  key: z.string().nullable(),
+  /** Base64 of the original value bytes. */
+  value: z.string(),
+  headers: z.record(z.string(), z.string()).default({}),
+  reason: z.string().min(1).max(4096),
+  /** Which service refused it, and where in a file it stood when it came from one. */
+  service: identifierSchema,
+  location: z.string().max(1024).optional(),
+  ts: epochUsSchema,
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
