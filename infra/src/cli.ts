@@ -31,7 +31,11 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(`millrace: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // Config and stack errors are written for the operator; anything else is a bug, so show the stack.
+    const expected = error instanceof Error && (error.name === 'ConfigError' || error.name === 'StackError');
+    console.error(
+      `millrace: ${error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error)}`,
+    );
     process.exit(1);
   },
 );

@@ -32,7 +32,9 @@ export const resetCommand: Command = {
       if (!all && path === cacheDir) continue;
       rmSync(path, { recursive: true, force: true });
     }
-    console.log(`[millrace] reset ${dataDir}${all ? '' : ' (kept the download cache; --all deletes it too)'}`);
+    console.log(
+      `[millrace] reset ${dataDir}${all ? '' : ' (kept the download cache; --all deletes it too)'}`,
+    );
     return 0;
   },
 };

@@ -15,7 +15,10 @@ export interface StackCommandConfig {
  * Reads the MILLRACE_* address variables. A server whose variable is set in the environment is external
  * (the launcher only waits for it); the others are started locally on the default ports.
  */
-export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StackCommandConfig {
+export function readStackConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  cwd = process.cwd(),
+): StackCommandConfig {
   const config = loadConfig(schema, { env });
   const isSet = (key: string) => env[key] !== undefined && env[key] !== '';
   const dataDir = resolve(cwd, config.MILLRACE_DATA_DIR);
@@ -29,7 +32,9 @@ export function readStackConfig(env: NodeJS.ProcessEnv = process.env, cwd = proc
       questdb: isSet('MILLRACE_QUESTDB_URL')
         ? { mode: 'external', url: config.MILLRACE_QUESTDB_URL, pgUrl: config.MILLRACE_QUESTDB_PG_URL }
         : { mode: 'local' },
-      mosquitto: isSet('MILLRACE_MQTT_URL') ? { mode: 'external', url: config.MILLRACE_MQTT_URL } : { mode: 'local' },
+      mosquitto: isSet('MILLRACE_MQTT_URL')
+        ? { mode: 'external', url: config.MILLRACE_MQTT_URL }
+        : { mode: 'local' },
     },
   };
 }

@@ -8,58 +8,79 @@ const log = (line: string) => console.log(`[millrace] ${line}`);
 
 export const startCommand: Command = {
   name: 'start',
-  summary: 'start Kafka, QuestDB and Mosquitto locally (or wait for the external ones) and keep them running',
+  summary: 'start Kafka, QuestDB and Mosquitto locally (or wait for external ones) and keep them running',
   async run(args) {
     if (args.length > 0) {
-      console.error(`millrace start takes no arguments (got ${args.join(' ')}); configure it with MILLRACE_* env vars.`);
+      console.error(
+        `millrace start takes no arguments (got ${args.join(' ')}); configure it with MILLRACE_* env vars.`,
+      );
       return 2;
     }
     const config = readStackConfig();
     const t0 = Date.now();
-    let stack: RunningStack | undefined;
-    let interrupted = false;
+    const startup = new AbortController();
+    const state: { stack?: RunningStack } = {};
+    let signals = 0;
     let resolveExit: (code: number) => void = () => undefined;
     const exit = new Promise<number>((resolve) => {
       resolveExit = resolve;
     });
 
     const onSignal = (signal: NodeJS.Signals) => {
-      if (interrupted) {
-        log(`${signal} again: killing the servers`);
-        void stack?.stop({ force: true });
+      signals += 1;
+      if (signals > 1) {
+        if (state.stack) {
+          log(`${signal} again: killing the servers`);
+          void state.stack.stop({ force: true });
+        } else {
+          log(
+            `${signal} again: exiting now; servers still starting are stopped by the next \`millrace start\``,
+          );
+          process.exit(130);
+        }
         return;
       }
-      interrupted = true;
-      if (!stack) {
-        // Start-up is still running; it notices `interrupted` and stops what it started.
-        log(`${signal}: will stop once start-up reaches a safe point (again to force)`);
+      if (!state.stack) {
+        log(`${signal}: interrupting start-up (again to exit at once)`);
+        startup.abort();
         return;
       }
       log(`${signal}: stopping (press Ctrl-C again to kill)`);
-      void stack.stop().then(() => resolveExit(0));
+      void state.stack.stop().then(() => resolveExit(0));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
+    let started: RunningStack;
     try {
-      stack = await startStack({
+      started = await startStack({
         dataDir: config.dataDir,
         cacheDir: config.cacheDir,
         components: config.components,
         log,
+        signal: startup.signal,
       });
-      if (!interrupted) await provisionStack(stack.addresses, log);
     } catch (error) {
-      await stack?.stop();
       console.error(`[millrace] ${error instanceof Error ? error.message : String(error)}`);
-      return 1;
+      return startup.signal.aborted ? 0 : 1;
     }
-    if (interrupted) {
-      await stack.stop();
+    state.stack = started;
+    if (startup.signal.aborted) {
+      await started.stop();
       return 0;
     }
+    try {
+      await provisionStack(started.addresses, log);
+    } catch (error) {
+      console.error(
+        `[millrace] provisioning failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      await started.stop();
+      return 1;
+    }
+    if (signals > 0) return exit;
 
-    const { addresses } = stack;
+    const { addresses } = started;
     const lines = [
       `stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       `  Kafka brokers     ${addresses.kafkaBrokers.join(',')}`,
@@ -67,8 +88,10 @@ export const startCommand: Command = {
       `  QuestDB PG wire   ${addresses.questdbPgUrl}`,
       `  MQTT              ${addresses.mqttUrl}`,
       `  data dir          ${config.dataDir}`,
-      ...stack.started.map((proc) => `  ${`${proc.component} log`.padEnd(18)}${proc.logFile} (pid ${proc.pid})`),
-      stack.started.length > 0 ? 'press Ctrl-C to stop' : 'all servers are external; press Ctrl-C to exit',
+      ...started.started.map(
+        (proc) => `  ${`${proc.component} log`.padEnd(18)}${proc.logFile} (pid ${proc.pid})`,
+      ),
+      started.started.length > 0 ? 'press Ctrl-C to stop' : 'all servers are external; press Ctrl-C to exit',
     ];
     for (const line of lines) log(line);
     return exit;

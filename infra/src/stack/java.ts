@@ -25,7 +25,10 @@ export function javaExecutable(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Throws a {@link StackError} unless a Java ≥ 17 runtime is available; returns the executable and major version. */
-export function checkJava(needFor: string, env: NodeJS.ProcessEnv = process.env): { java: string; major: number } {
+export function checkJava(
+  needFor: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { java: string; major: number } {
   const java = javaExecutable(env);
   const result = spawnSync(java, ['-version'], { encoding: 'utf8', timeout: 30_000 });
   const install = `Install a Java ${MIN_JAVA_MAJOR}+ runtime (e.g. \`apt-get install -y openjdk-17-jre-headless\`)`;
@@ -33,19 +36,21 @@ export function checkJava(needFor: string, env: NodeJS.ProcessEnv = process.env)
     const missing = (result.error as NodeJS.ErrnoException).code === 'ENOENT';
     throw new StackError(
       missing
-        ? `${needFor} needs Java ${MIN_JAVA_MAJOR} or newer, but \`${java}\` was not found. ${install}, or point JAVA_HOME at one.`
-        : `${needFor} needs Java: running \`${java} -version\` failed: ${result.error.message}`,
+        ? `Java ${MIN_JAVA_MAJOR} or newer is needed to run ${needFor}, but \`${java}\` was not found. ${install}, or point JAVA_HOME at one.`
+        : `Java is needed to run ${needFor}, but \`${java} -version\` failed: ${result.error.message}`,
       { cause: result.error },
     );
   }
   const output = `${result.stderr}\n${result.stdout}`;
   const major = parseJavaMajorVersion(output);
   if (major === undefined) {
-    throw new StackError(`${needFor} needs Java ${MIN_JAVA_MAJOR}+, but \`${java} -version\` printed no version:\n${output.trim()}`);
+    throw new StackError(
+      `Java ${MIN_JAVA_MAJOR}+ is needed to run ${needFor}, but \`${java} -version\` printed no version:\n${output.trim()}`,
+    );
   }
   if (major < MIN_JAVA_MAJOR) {
     throw new StackError(
-      `${needFor} needs Java ${MIN_JAVA_MAJOR} or newer, but \`${java}\` is Java ${major}. ${install}, or point JAVA_HOME at one.`,
+      `Java ${MIN_JAVA_MAJOR} or newer is needed to run ${needFor}, but \`${java}\` is Java ${major}. ${install}, or point JAVA_HOME at one.`,
     );
   }
   return { java, major };

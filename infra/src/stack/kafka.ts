@@ -132,7 +132,12 @@ export async function launchKafka(launch: KafkaLaunch): Promise<ComponentProcess
   const log4jFile = join(home, 'log4j.properties');
   writeFileSync(
     propertiesFile,
-    renderServerProperties({ host: launch.host, port: launch.port, controllerPort: launch.controllerPort, logDir }),
+    renderServerProperties({
+      host: launch.host,
+      port: launch.port,
+      controllerPort: launch.controllerPort,
+      logDir,
+    }),
   );
   writeFileSync(log4jFile, renderLog4jProperties());
   const classpath = `${libDir}/*`;
@@ -169,7 +174,9 @@ function runToLog(command: string, args: string[], logFile: string, what: string
     const fd = openSync(logFile, 'a');
     const child = spawn(command, args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    child.once('error', (error) => reject(new StackError(`${what} failed: ${error.message}`, { cause: error })));
+    child.once('error', (error) =>
+      reject(new StackError(`${what} failed: ${error.message}`, { cause: error })),
+    );
     child.once('exit', (code, signal) => {
       if (code === 0) {
         resolve();
@@ -201,6 +208,26 @@ export async function probeKafka(brokers: string[]): Promise<boolean> {
     await admin.connect();
     const cluster = await admin.describeCluster();
     return cluster.brokers.length > 0 && cluster.controller !== null && cluster.controller >= 0;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Kafka creates `__consumer_offsets` lazily, on the first group-coordinator lookup, and the first consumers then
+ * see "coordinator is loading" for a few seconds. Looking up a group once at start-up moves that wait here.
+ */
+export async function warmUpGroupCoordinator(brokers: string[]): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'millrace-warmup',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1_000 },
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.describeGroups(['millrace-warmup']);
   } finally {
     await admin.disconnect().catch(() => undefined);
   }

@@ -38,7 +38,12 @@ export function renderMosquittoConf(config: MosquittoConfig): string {
 
 /** The mosquitto binary on PATH or in the sbin directories Debian installs it to (often not on a user's PATH). */
 export function findMosquitto(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/sbin', '/usr/local/sbin', '/opt/homebrew/sbin'];
+  const dirs = [
+    ...(env.PATH ?? '').split(delimiter).filter(Boolean),
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/opt/homebrew/sbin',
+  ];
   for (const dir of dirs) {
     const candidate = join(dir, 'mosquitto');
     try {
@@ -69,7 +74,9 @@ export async function ensureMosquitto(log: (line: string) => void): Promise<stri
     log('mosquitto: apt-get install failed; running apt-get update and retrying');
     const update = await runApt(['update']);
     if (update.code !== 0) {
-      throw new StackError(`Installing mosquitto failed: apt-get update exited with ${update.code}:\n${indent(tailText(update.output))}`);
+      throw new StackError(
+        `Installing mosquitto failed: apt-get update exited with ${update.code}:\n${indent(tailText(update.output))}`,
+      );
     }
     result = await runApt(['install', '-y', '--no-install-recommends', 'mosquitto']);
   }
@@ -79,7 +86,10 @@ export async function ensureMosquitto(log: (line: string) => void): Promise<stri
     );
   }
   const installed = findMosquitto();
-  if (!installed) throw new StackError('apt-get installed mosquitto, but no mosquitto binary was found in PATH or /usr/sbin.');
+  if (!installed)
+    throw new StackError(
+      'apt-get installed mosquitto, but no mosquitto binary was found in PATH or /usr/sbin.',
+    );
   log(`mosquitto: installed ${installed}`);
   return installed;
 }

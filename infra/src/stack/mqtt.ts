@@ -17,10 +17,24 @@ export function encodeRemainingLength(length: number): number[] {
 /** An MQTT 3.1.1 CONNECT packet with a clean session, no credentials and no will. */
 export function encodeMqttConnect(clientId: string, keepAliveSeconds = 10): Buffer {
   const id = Buffer.from(clientId, 'utf8');
-  const variableHeader = [0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x02, keepAliveSeconds >> 8, keepAliveSeconds & 0xff];
+  const variableHeader = [
+    0x00,
+    0x04,
+    0x4d,
+    0x51,
+    0x54,
+    0x54,
+    0x04,
+    0x02,
+    keepAliveSeconds >> 8,
+    keepAliveSeconds & 0xff,
+  ];
   const payload = Buffer.concat([Buffer.from([id.length >> 8, id.length & 0xff]), id]);
   const remaining = variableHeader.length + payload.length;
-  return Buffer.concat([Buffer.from([0x10, ...encodeRemainingLength(remaining), ...variableHeader]), payload]);
+  return Buffer.concat([
+    Buffer.from([0x10, ...encodeRemainingLength(remaining), ...variableHeader]),
+    payload,
+  ]);
 }
 
 const CONNACK_CODES: Record<number, string> = {
@@ -39,13 +53,14 @@ export function mqttHandshake(url: string, timeoutMs = 3_000): Promise<void> {
   const parsed = new URL(url);
   const secure = parsed.protocol === 'mqtts:' || parsed.protocol === 'wss:';
   const websocket = parsed.protocol === 'ws:' || parsed.protocol === 'wss:';
-  const defaultPort = { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[parsed.protocol] ?? 1883;
+  const defaultPort =
+    { 'mqtt:': 1883, 'tcp:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[parsed.protocol] ?? 1883;
   const port = parsed.port ? Number(parsed.port) : defaultPort;
   const host = parsed.hostname.replace(/^\[|\]$/g, '');
 
   return new Promise((resolve, reject) => {
+    const socket: Socket = secure ? tlsConnect({ host, port, servername: host }) : tcpConnect({ host, port });
     let settled = false;
-    let socket: Socket;
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
@@ -55,17 +70,17 @@ export function mqttHandshake(url: string, timeoutMs = 3_000): Promise<void> {
       if (error) reject(error);
       else resolve();
     };
-    const timer = setTimeout(() => finish(new Error(`no MQTT CONNACK from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
-    const onConnect = () => {
+    const timer = setTimeout(
+      () => finish(new Error(`no MQTT CONNACK from ${host}:${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (websocket) {
         finish();
         return;
       }
       socket.write(encodeMqttConnect(`millrace-health-${process.pid}-${Date.now().toString(36)}`));
-    };
-    socket = secure
-      ? tlsConnect({ host, port, servername: host }, onConnect)
-      : tcpConnect({ host, port }, onConnect);
+    });
     let received = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -76,9 +91,12 @@ export function mqttHandshake(url: string, timeoutMs = 3_000): Promise<void> {
       }
       const code = received[3] ?? 0xff;
       if (code === 0) finish();
-      else finish(new Error(`MQTT broker refused the connection: ${CONNACK_CODES[code] ?? `return code ${code}`}`));
+      else
+        finish(
+          new Error(`MQTT broker refused the connection: ${CONNACK_CODES[code] ?? `return code ${code}`}`),
+        );
     });
-    socket.once('error', (error) => finish(error));
+    socket.on('error', (error) => finish(error));
     socket.once('close', () => finish(new Error(`${host}:${port} closed the connection before CONNACK`)));
   });
 }

@@ -29,9 +29,12 @@ export async function assertPortFree(
   try {
     free = await isPortFree(host, port);
   } catch (error) {
-    throw new StackError(`${serverName} cannot start: port ${port} on ${host} cannot be bound: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new StackError(
+      `${serverName} cannot start: port ${port} on ${host} cannot be bound: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   if (!free) {
     const alternative = externalHint ? ` or ${externalHint}` : '';

@@ -1,5 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StackError } from './errors.js';
 import type { ComponentName } from './types.js';
@@ -44,7 +53,10 @@ export async function spawnComponent(spec: SpawnSpec): Promise<ComponentProcess>
   const fd = openSync(spec.logFile, 'a');
   let child: ChildProcess;
   try {
-    writeSync(fd, `\n=== millrace: starting ${spec.component} at ${new Date().toISOString()}: ${spec.command} ${spec.args.join(' ')}\n`);
+    writeSync(
+      fd,
+      `\n=== millrace: starting ${spec.component} at ${new Date().toISOString()}: ${spec.command} ${spec.args.join(' ')}\n`,
+    );
     child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
@@ -70,7 +82,9 @@ export async function spawnComponent(spec: SpawnSpec): Promise<ComponentProcess>
   });
   if (child.pid === undefined) {
     const result = await exited;
-    throw new StackError(`${spec.component}: cannot run ${spec.command}: ${result.error?.message ?? 'spawn failed'}`);
+    throw new StackError(
+      `${spec.component}: cannot run ${spec.command}: ${result.error?.message ?? 'spawn failed'}`,
+    );
   }
   writeFileSync(spec.pidFile, `${child.pid}\n`);
   return {
@@ -176,7 +190,10 @@ export async function stopStaleProcess(
   const pid = readPidFile(pidFile);
   if (pid === undefined) return undefined;
   const commandLine = pid === process.pid ? undefined : processCommandLine(pid);
-  const ours = commandLine !== undefined && isProcessAlive(pid) && markers.every((marker) => commandLine.includes(marker));
+  const ours =
+    commandLine !== undefined &&
+    isProcessAlive(pid) &&
+    markers.every((marker) => commandLine.includes(marker));
   if (!ours) {
     removePidFile(pidFile);
     return undefined;
@@ -207,7 +224,10 @@ export async function tailLog(logFile: string, fromOffset = 0, lines = 20): Prom
     const start = Math.max(fromOffset, size - maxBytes);
     const buffer = Buffer.alloc(Math.max(0, size - start));
     await handle.read(buffer, 0, buffer.length, start);
-    const text = buffer.toString('utf8').replace(/\s+$/, '');
+    const text = buffer
+      .toString('utf8')
+      .replace(/\s+$/, '')
+      .replace(/^\s*\n/, '');
     if (!text) return '(no log output)';
     return text.split('\n').slice(-lines).join('\n');
   } finally {

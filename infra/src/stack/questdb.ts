@@ -22,6 +22,8 @@ export function questdbEnv(config: QuestdbServerConfig): Record<string, string> 
     QDB_METRICS_ENABLED: 'false',
     // Default pool sizes follow the core count; keep them small so Kafka and the services get CPU too.
     QDB_SHARED_WORKER_COUNT: '2',
+    QDB_WAL_APPLY_WORKER_COUNT: '1',
+    QDB_MAT_VIEW_REFRESH_WORKER_COUNT: '1',
   };
 }
 
@@ -72,6 +74,7 @@ export async function probeQuestdb(url: string): Promise<boolean> {
   const target = new URL('/exec?query=select%201', url);
   const response = await fetch(target, { signal: AbortSignal.timeout(3_000) });
   await response.body?.cancel();
-  if (!response.ok) throw new Error(`GET ${target.pathname}${target.search} answered HTTP ${response.status}`);
+  if (!response.ok)
+    throw new Error(`GET ${target.pathname}${target.search} answered HTTP ${response.status}`);
   return true;
 }

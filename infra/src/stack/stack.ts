@@ -2,8 +2,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { indent, StackError } from './errors.js';
 import { checkJava } from './java.js';
-import { kafkaMarkers, launchKafka, probeKafka } from './kafka.js';
-import { ensureMosquitto, launchMosquitto, mosquittoMarkers, probeMqtt } from './mosquitto.js';
+import { kafkaMarkers, launchKafka, probeKafka, warmUpGroupCoordinator } from './kafka.js';
+import { ensureMosquitto, launchMosquitto, mosquittoMarkers } from './mosquitto.js';
+import { probeMqtt } from './mqtt.js';
 import { assertPortFree } from './ports.js';
 import {
   describeExit,
@@ -38,8 +39,14 @@ const DEFAULT_HINTS: Record<ComponentName, string> = {
 };
 
 /** Files the launcher keeps for one component under the data dir. */
-export function componentPaths(dataDir: string, component: ComponentName): { logFile: string; pidFile: string } {
-  return { logFile: join(dataDir, 'logs', `${component}.log`), pidFile: join(dataDir, 'run', `${component}.pid`) };
+export function componentPaths(
+  dataDir: string,
+  component: ComponentName,
+): { logFile: string; pidFile: string } {
+  return {
+    logFile: join(dataDir, 'logs', `${component}.log`),
+    pidFile: join(dataDir, 'run', `${component}.pid`),
+  };
 }
 
 function markersOf(component: ComponentName, dataDir: string): string[] {
@@ -82,7 +89,8 @@ function portsOf(component: ComponentName, ports: StackPorts): number[] {
  * On any failure, stops whatever it started and throws a {@link StackError} that says what to do.
  */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
-  if (!isAbsolute(options.dataDir)) throw new StackError(`startStack needs an absolute dataDir, got ${options.dataDir}`);
+  if (!isAbsolute(options.dataDir))
+    throw new StackError(`startStack needs an absolute dataDir, got ${options.dataDir}`);
   const dataDir = options.dataDir;
   const cacheDir = options.cacheDir ?? join(dataDir, 'cache');
   const ports: StackPorts = { ...DEFAULT_PORTS, ...options.ports };
@@ -112,7 +120,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   // A launcher killed with SIGKILL leaves its servers running; they would hold the ports and the data.
   await Promise.all(
     local.map(async (component) => {
-      const stale = await stopStaleProcess(componentPaths(dataDir, component).pidFile, markersOf(component, dataDir));
+      const stale = await stopStaleProcess(
+        componentPaths(dataDir, component).pidFile,
+        markersOf(component, dataDir),
+      );
       if (stale !== undefined) log(`${component}: stopped pid ${stale} left running by an earlier launcher`);
     }),
   );
@@ -124,17 +135,24 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const portErrors = (
     await Promise.allSettled(
       local.flatMap((component) =>
-        portsOf(component, ports).map((port) => assertPortFree(TITLES[component], LOCAL_HOST, port, hints[component])),
+        portsOf(component, ports).map((port) =>
+          assertPortFree(TITLES[component], LOCAL_HOST, port, hints[component]),
+        ),
       ),
     )
   ).flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
   if (portErrors.length > 0) throw new StackError(portErrors.join('\n'));
 
-  const javaUsers = local.filter((component) => component !== 'mosquitto').map((component) => TITLES[component]);
+  const javaUsers = local
+    .filter((component) => component !== 'mosquitto')
+    .map((component) => TITLES[component]);
   const java = javaUsers.length > 0 ? checkJava(javaUsers.join(' and ')).java : 'java';
 
   const started: ComponentProcess[] = [];
   const abort = new AbortController();
+  const interrupted = () => abort.abort(new DOMException('start-up interrupted', 'AbortError'));
+  if (options.signal?.aborted) interrupted();
+  options.signal?.addEventListener('abort', interrupted, { once: true });
 
   const bringUp = async (component: ComponentName): Promise<void> => {
     const title = TITLES[component];
@@ -143,7 +161,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     let proc: ComponentProcess | undefined;
     if (components[component].mode === 'local') {
       const launchPorts = async () => {
-        for (const port of portsOf(component, ports)) await assertPortFree(title, LOCAL_HOST, port, hints[component]);
+        for (const port of portsOf(component, ports))
+          await assertPortFree(title, LOCAL_HOST, port, hints[component]);
       };
       if (component === 'kafka') {
         proc = await launchKafka({
@@ -175,7 +194,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       } else {
         const binary = await ensureMosquitto(log);
         await launchPorts();
-        proc = await launchMosquitto({ dataDir, host: LOCAL_HOST, port: ports.mqtt, logFile, pidFile, log }, binary);
+        proc = await launchMosquitto(
+          { dataDir, host: LOCAL_HOST, port: ports.mqtt, logFile, pidFile, log },
+          binary,
+        );
       }
       started.push(proc);
       log(`${component}: started (pid ${proc.pid}), waiting until healthy; log: ${logFile}`);
@@ -189,7 +211,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         : component === 'questdb'
           ? () => probeQuestdb(addresses.questdbUrl)
           : () => probeMqtt(addresses.mqttUrl);
-    await waitHealthy({ component, title, proc, probe, timeoutMs: healthTimeoutMs, signal: abort.signal, addresses });
+    await waitHealthy({
+      component,
+      title,
+      proc,
+      probe,
+      timeoutMs: healthTimeoutMs,
+      signal: abort.signal,
+      addresses,
+    });
+    if (component === 'kafka' && proc) {
+      await warmUpGroupCoordinator(addresses.kafkaBrokers).catch((error: unknown) => {
+        log(
+          `kafka: group coordinator warm-up failed (consumers may wait a few seconds): ${(error as Error).message}`,
+        );
+      });
+    }
     log(`${component}: healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   };
 
@@ -205,10 +242,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const failures = [
     ...new Set(results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []))),
   ].filter((reason) => !(reason instanceof Error && reason.name === 'AbortError'));
-  if (failures.length > 0) {
-    if (started.length > 0) log(`stopping ${started.map((proc) => proc.component).join(', ')} after the failure`);
+  options.signal?.removeEventListener('abort', interrupted);
+  if (failures.length > 0 || options.signal?.aborted) {
+    if (started.length > 0) {
+      log(
+        `stopping ${started.map((proc) => proc.component).join(', ')}${failures.length > 0 ? ' after the failure' : ''}`,
+      );
+    }
     await Promise.all(started.map((proc) => stopComponent(proc, 10_000)));
-    const message = failures.map((error) => (error instanceof Error ? error.message : String(error))).join('\n\n');
+    if (failures.length === 0) throw new StackError('Start-up interrupted; stopped what had started.');
+    const message = failures
+      .map((error) => (error instanceof Error ? error.message : String(error)))
+      .join('\n\n');
     throw new StackError(message, { cause: failures[0] });
   }
 

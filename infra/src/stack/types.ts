@@ -65,6 +65,8 @@ export interface StackOptions {
    * "port in use" error. Defaults name the MILLRACE_* env vars of `millrace start`.
    */
   externalHints?: Partial<Record<ComponentName, string>>;
+  /** Aborting stops the start-up: what was started is stopped and startStack rejects. */
+  signal?: AbortSignal;
 }
 
 /** A started stack. `stop()` ends only the processes this call started; external servers are left alone. */

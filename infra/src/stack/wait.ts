@@ -17,7 +17,9 @@ export async function pollUntil(
     options.signal?.throwIfAborted();
     if (Date.now() >= deadline) {
       const reason = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`${options.describe} did not succeed within ${Math.round(options.timeoutMs / 1000)} s${reason}`);
+      throw new Error(
+        `${options.describe} did not succeed within ${Math.round(options.timeoutMs / 1000)} s${reason}`,
+      );
     }
     await sleep(Math.min(interval, Math.max(0, deadline - Date.now())), options.signal);
   }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 /** Field builders for env-style config: every value arrives as a string and is coerced here, once. */
 export const configField = {
-  string: (fallback?: string) => (fallback === undefined ? z.string().min(1) : z.string().min(1).default(fallback)),
+  string: (fallback?: string) =>
+    fallback === undefined ? z.string().min(1) : z.string().min(1).default(fallback),
   integer: (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
     z.coerce.number().int().min(min).max(max).default(fallback),
   port: (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback),
@@ -15,13 +16,16 @@ export const configField = {
     z
       .string()
       .default(fallback)
-      .refine((value) => {
-        try {
-          return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
-        } catch {
-          return false;
-        }
-      }, `must be a URL with protocol ${protocols.join(' or ')}`),
+      .refine(
+        (value) => {
+          try {
+            return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        `must be a URL with protocol ${protocols.join(' or ')}`,
+      ),
   /** Comma-separated `host:port` list, as Kafka clients take bootstrap servers. */
   hostPortList: (fallback: string) =>
     z

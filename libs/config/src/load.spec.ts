@@ -45,7 +45,10 @@ describe('loadConfig', () => {
   it('reads a JSON file and lets the environment override it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'millrace-config-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ SERVICE_PORT: 7000, DRY_RUN: true, KAFKA_SESSION_TIMEOUT_MS: 5000 }));
+    writeFileSync(
+      file,
+      JSON.stringify({ SERVICE_PORT: 7000, DRY_RUN: true, KAFKA_SESSION_TIMEOUT_MS: 5000 }),
+    );
     const config = loadConfig(schema, { env: { MILLRACE_CONFIG_FILE: file, SERVICE_PORT: '7001' } });
     expect(config.SERVICE_PORT).toBe(7001);
     expect(config.DRY_RUN).toBe(true);

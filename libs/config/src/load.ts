@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from './errors.js';
 
 /** Env var that names an optional JSON file of config keys; the environment overrides the file. */
@@ -29,9 +29,10 @@ export function loadConfig<Shape extends ConfigShape>(
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map(
-        (issue): ConfigIssue => ({ key: issue.path.join('.') || '(root)', message: issue.message }),
-      ),
+      parsed.error.issues.map((issue): ConfigIssue => ({
+        key: issue.path.join('.') || '(root)',
+        message: issue.message,
+      })),
     );
   }
   return Object.freeze(parsed.data);
@@ -43,20 +44,29 @@ function readConfigFile(path: string | undefined): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError([{ key: CONFIG_FILE_KEY, message: `cannot read ${path}: ${(error as Error).message}` }]);
+    throw new ConfigError([
+      { key: CONFIG_FILE_KEY, message: `cannot read ${path}: ${(error as Error).message}` },
+    ]);
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([{ key: CONFIG_FILE_KEY, message: `${path} is not JSON: ${(error as Error).message}` }]);
+    throw new ConfigError([
+      { key: CONFIG_FILE_KEY, message: `${path} is not JSON: ${(error as Error).message}` },
+    ]);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new ConfigError([{ key: CONFIG_FILE_KEY, message: `${path} must hold a JSON object of config keys` }]);
+    throw new ConfigError([
+      { key: CONFIG_FILE_KEY, message: `${path} must hold a JSON object of config keys` },
+    ]);
   }
   // File values may be numbers or booleans; the schemas coerce from strings, so normalise to what env would give.
   return Object.fromEntries(
-    Object.entries(data).map(([key, value]) => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+    Object.entries(data).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
   );
 }
 

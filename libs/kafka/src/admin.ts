@@ -41,7 +41,9 @@ export async function ensureTopics(
         return topic !== undefined && topic.partitions.length < spec.partitions;
       });
       if (toGrow.length > 0) {
-        await admin.createPartitions({ topicPartitions: toGrow.map((spec) => ({ topic: spec.name, count: spec.partitions })) });
+        await admin.createPartitions({
+          topicPartitions: toGrow.map((spec) => ({ topic: spec.name, count: spec.partitions })),
+        });
         grown.push(...toGrow.map((spec) => spec.name));
       }
     }

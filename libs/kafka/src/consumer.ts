@@ -45,7 +45,12 @@ export interface ConsumerRunnerOptions<Spec extends TopicSpec> {
   maxAttempts?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
-  onBatchDone?: (stats: { partition: number; messages: number; deadLettered: number; lastOffset: string }) => void;
+  onBatchDone?: (stats: {
+    partition: number;
+    messages: number;
+    deadLettered: number;
+    lastOffset: string;
+  }) => void;
 }
 
 export interface ConsumerRunner {
@@ -60,7 +65,9 @@ export interface ConsumerRunner {
  * with backoff for as long as it takes, heartbeating, which holds back this partition and so bounds
  * memory; any other failure is retried `maxAttempts` times, then the batch goes to the DLQ.
  */
-export async function runConsumer<Spec extends TopicSpec>(options: ConsumerRunnerOptions<Spec>): Promise<ConsumerRunner> {
+export async function runConsumer<Spec extends TopicSpec>(
+  options: ConsumerRunnerOptions<Spec>,
+): Promise<ConsumerRunner> {
   const { spec, handler, producer, logger } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const retryInitialMs = options.retryInitialMs ?? 200;
@@ -69,7 +76,13 @@ export async function runConsumer<Spec extends TopicSpec>(options: ConsumerRunne
   await consumer.connect();
   await consumer.subscribe({ topic: spec.name, fromBeginning: options.fromBeginning ?? true });
 
-  async function eachBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function eachBatch({
+    batch,
+    heartbeat,
+    isRunning,
+    isStale,
+    resolveOffset,
+  }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const valid: ConsumedMessage<MessageOf<Spec>>[] = [];
     const refused: { message: RefusedMessage; reason: string }[] = [];
@@ -102,8 +115,13 @@ export async function runConsumer<Spec extends TopicSpec>(options: ConsumerRunne
         const retriable = isRetriable(error);
         if (!retriable && attempt >= maxAttempts) {
           const reason = `handler failed ${attempt} times: ${(error as Error).message}`;
-          logger.error({ err: error, topic: batch.topic, partition: batch.partition }, 'dead-lettering batch');
-          refused.push(...valid.map((message) => ({ message: refusedFrom(message.raw, batch.partition), reason })));
+          logger.error(
+            { err: error, topic: batch.topic, partition: batch.partition },
+            'dead-lettering batch',
+          );
+          refused.push(
+            ...valid.map((message) => ({ message: refusedFrom(message.raw, batch.partition), reason })),
+          );
           break;
         }
         const delayMs = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(attempt - 1, 16));
@@ -117,6 +135,8 @@ export async function runConsumer<Spec extends TopicSpec>(options: ConsumerRunne
 
     await producer.deadLetter(spec, refused);
     const lastOffset = batch.lastOffset();
+    // Resolving moves this member's fetch position; committing makes it survive a restart.
+    resolveOffset(lastOffset);
     await consumer.commitOffsets([
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
     ]);

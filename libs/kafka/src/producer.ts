@@ -1,6 +1,12 @@
-import { deadLetterTopicOf, encodeMessage, type DeadLetter, type MessageInputOf, type TopicSpec } from '@millrace/schema';
+import {
+  deadLetterTopicOf,
+  encodeMessage,
+  type DeadLetter,
+  type MessageInputOf,
+  type TopicSpec,
+} from '@millrace/schema';
 import { nowUs } from '@millrace/time';
-import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import kafkajs, { type IHeaders, type Kafka, type Producer } from 'kafkajs';
 import { KafkaPipelineError } from './errors.js';
 
 export interface OutgoingMessage<Spec extends TopicSpec> {
@@ -31,7 +37,13 @@ export class PipelineProducer {
     kafka: Kafka,
     private readonly service: string,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 5,
+      allowAutoTopicCreation: false,
+      // murmur2 on the key, as the Java client: a tag lands on the same partition whoever produces it
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
   }
 
   connect(): Promise<void> {
@@ -57,13 +69,19 @@ export class PipelineProducer {
   }
 
   /** Sends already-encoded bytes, e.g. a replay copying messages between topics. */
-  async sendRaw(topic: string, messages: readonly { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[]): Promise<void> {
+  async sendRaw(
+    topic: string,
+    messages: readonly { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[],
+  ): Promise<void> {
     if (messages.length === 0) return;
     await this.producer.send({ topic, acks: -1, messages: [...messages] });
   }
 
   /** Parks refused messages on the topic's dead-letter twin with the original bytes and the reason. */
-  async deadLetter(spec: TopicSpec, refused: readonly { message: RefusedMessage; reason: string }[]): Promise<void> {
+  async deadLetter(
+    spec: TopicSpec,
+    refused: readonly { message: RefusedMessage; reason: string }[],
+  ): Promise<void> {
     if (refused.length === 0) return;
     const dlq = deadLetterTopicOf(spec);
     await this.send(
@@ -73,7 +91,12 @@ export class PipelineProducer {
         value: this.envelope(spec, message, reason),
       })),
     ).catch((error: unknown) => {
-      throw new KafkaPipelineError(`cannot write to ${dlq.name}: ${(error as Error).message}`, true, { topic: dlq.name }, { cause: error });
+      throw new KafkaPipelineError(
+        `cannot write to ${dlq.name}: ${(error as Error).message}`,
+        true,
+        { topic: dlq.name },
+        { cause: error },
+      );
     });
   }
 

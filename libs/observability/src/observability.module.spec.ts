@@ -17,7 +17,9 @@ describe('ObservabilityModule', () => {
   async function start(observability: Observability): Promise<NestFastifyApplication> {
     @Module({ imports: [ObservabilityModule.forService(observability)] })
     class TestModule {}
-    app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
+    app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), {
+      logger: false,
+    });
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     return app;
@@ -32,10 +34,16 @@ describe('ObservabilityModule', () => {
     });
     const server = (await start(observability)).getHttpAdapter().getInstance();
 
-    expect((await server.inject({ url: '/healthz' })).json()).toEqual({ status: 'ok', service: 'test-service' });
+    expect((await server.inject({ url: '/healthz' })).json()).toEqual({
+      status: 'ok',
+      service: 'test-service',
+    });
     const notReady = await server.inject({ url: '/readyz' });
     expect(notReady.statusCode).toBe(503);
-    expect(notReady.json()).toEqual({ ready: false, checks: { kafka: false, questdb: 'connection refused' } });
+    expect(notReady.json()).toEqual({
+      ready: false,
+      checks: { kafka: false, questdb: 'connection refused' },
+    });
 
     kafkaUp = true;
     observability.health.register('questdb', () => true);
@@ -44,9 +52,18 @@ describe('ObservabilityModule', () => {
 
   it('exposes Prometheus metrics with the service label', async () => {
     const observability = new Observability('metrics-service', { logLevel: 'silent', defaultMetrics: false });
-    const counter = new Counter({ name: 'millrace_test_total', help: 'test', registers: [observability.metrics] });
+    const counter = new Counter({
+      name: 'millrace_test_total',
+      help: 'test',
+      registers: [observability.metrics],
+    });
     counter.inc(3);
-    const response = await (await start(observability)).getHttpAdapter().getInstance().inject({ url: '/metrics' });
+    const response = await (
+      await start(observability)
+    )
+      .getHttpAdapter()
+      .getInstance()
+      .inject({ url: '/metrics' });
     expect(response.headers['content-type']).toContain('text/plain');
     expect(response.body).toContain('millrace_test_total{service="metrics-service"} 3');
   });

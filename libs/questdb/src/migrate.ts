@@ -10,9 +10,14 @@ export interface MigrationResult {
  * Creates every missing table and adds the columns a newer release defines. Idempotent, and touches
  * nothing that is already right, so it runs at every start-up.
  */
-export async function migrate(client: QueryClient, tables: readonly TableSpec[] = ALL_TABLES): Promise<MigrationResult> {
+export async function migrate(
+  client: QueryClient,
+  tables: readonly TableSpec[] = ALL_TABLES,
+): Promise<MigrationResult> {
   const existing = new Set(
-    (await client.query<{ table_name: string }>('SELECT table_name FROM tables()')).map((row) => row.table_name),
+    (await client.query<{ table_name: string }>('SELECT table_name FROM tables()')).map(
+      (row) => row.table_name,
+    ),
   );
   const result: MigrationResult = { createdTables: [], addedColumns: [] };
   for (const table of tables) {
@@ -21,9 +26,13 @@ export async function migrate(client: QueryClient, tables: readonly TableSpec[] 
       result.createdTables.push(table.name);
       continue;
     }
+    // ALTERs on a WAL table apply asynchronously: read the columns only once earlier changes are applied.
+    await client.waitForWalApplied(table.name);
     // The name is a validated identifier from the schema lib; table functions take no bind parameters.
     const present = new Set(
-      (await client.query<{ column: string }>(`SELECT "column" FROM table_columns('${table.name}')`)).map((row) => row.column),
+      (await client.query<{ column: string }>(`SELECT "column" FROM table_columns('${table.name}')`)).map(
+        (row) => row.column,
+      ),
     );
     for (const column of table.columns.filter((candidate) => !present.has(candidate.name))) {
       await client.query(addColumnSql(table, column));

@@ -40,7 +40,10 @@ export class QueryClient {
   }
 
   /** Runs SQL with `$1`-style parameters; identifiers must come from `@millrace/schema`, never from input. */
-  async query<Row extends Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+  async query<Row extends Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<Row[]> {
     try {
       const result = await this.pool.query<Row>(sql, [...params]);
       return result.rows;
@@ -48,12 +51,19 @@ export class QueryClient {
       const code = (error as { code?: string }).code;
       // Connection failures have no SQLSTATE; a SQL error (syntax, unknown table) will fail the same way again.
       const retriable = code === undefined || code.startsWith('08') || code === '57P01';
-      throw new QuestDbError(`query failed: ${(error as Error).message} [${sql.slice(0, 200)}]`, retriable, {}, { cause: error });
+      throw new QuestDbError(
+        `query failed: ${(error as Error).message} [${sql.slice(0, 200)}]`,
+        retriable,
+        {},
+        { cause: error },
+      );
     }
   }
 
   async count(table: string, where = ''): Promise<number> {
-    const rows = await this.query<{ count: string | number }>(`SELECT count() AS count FROM ${table} ${where}`);
+    const rows = await this.query<{ count: string | number }>(
+      `SELECT count() AS count FROM ${table} ${where}`,
+    );
     return Number(rows[0]?.count ?? 0);
   }
 
@@ -64,14 +74,16 @@ export class QueryClient {
   async waitForWalApplied(table: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const rows = await this.query<{ suspended: boolean; writerTxn: string | number; sequencerTxn: string | number }>(
-        'SELECT suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name = $1',
-        [table],
-      );
+      const rows = await this.query<{
+        suspended: boolean;
+        writerTxn: string | number;
+        sequencerTxn: string | number;
+      }>('SELECT suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name = $1', [table]);
       const status = rows[0];
       if (status?.suspended) throw new QuestDbError(`WAL of ${table} is suspended`, false, { table });
       if (status && Number(status.writerTxn) >= Number(status.sequencerTxn)) return;
-      if (Date.now() > deadline) throw new QuestDbError(`WAL of ${table} not applied after ${timeoutMs} ms`, true, { table });
+      if (Date.now() > deadline)
+        throw new QuestDbError(`WAL of ${table} not applied after ${timeoutMs} ms`, true, { table });
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
@@ -80,4 +92,3 @@ export class QueryClient {
     return this.pool.end();
   }
 }
-

@@ -21,7 +21,10 @@ describe('message codec', () => {
   });
 
   it('names the failing field of a refused message', () => {
-    const decoded = decodeMessage(TOPICS.samples, bytes({ ...batch, samples: [{ ts: 'yesterday', value: 1 }] }));
+    const decoded = decodeMessage(
+      TOPICS.samples,
+      bytes({ ...batch, samples: [{ ts: 'yesterday', value: 1 }] }),
+    );
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) expect(decoded.reason).toMatch(/^plant\.samples\.v1: samples\.0\.ts:/);
   });

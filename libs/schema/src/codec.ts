@@ -27,7 +27,10 @@ export function decodeMessage<Spec extends TopicSpec>(
 }
 
 /** Validates then encodes, so a producer cannot publish what its own consumers would refuse. */
-export function encodeMessage<Spec extends TopicSpec>(spec: Spec, message: z.input<Spec['schema']>): Uint8Array {
+export function encodeMessage<Spec extends TopicSpec>(
+  spec: Spec,
+  message: z.input<Spec['schema']>,
+): Uint8Array {
   const parsed = spec.schema.safeParse(message);
   if (!parsed.success) throw new TypeError(`${spec.name}: ${describeIssues(parsed.error)}`);
   return encoder.encode(JSON.stringify(message));

@@ -70,7 +70,11 @@ export const coilRecordSchema = z.object({
   exitThicknessMm: nonNegative,
   weightKg: nonNegative,
 });
-export const coilerRecordSchema = z.object({ kind: z.literal('coiler'), ...recordBase, values: recordValues });
+export const coilerRecordSchema = z.object({
+  kind: z.literal('coiler'),
+  ...recordBase,
+  values: recordValues,
+});
 export const stripRecordSchema = z.object({ kind: z.literal('strip'), ...recordBase, values: recordValues });
 export const setupRecordSchema = z.object({
   kind: z.literal('setup'),

@@ -24,12 +24,14 @@ describe('table definitions', () => {
     expect(count && addColumnSql(TABLES.samples1m, count)).toBe(
       'ALTER TABLE samples_1m ADD COLUMN IF NOT EXISTS count LONG',
     );
-    expect(() => addColumnSql(TABLES.samples1m, { name: 'evil', type: 'LONG' })).toThrow(/not one of its columns/);
+    expect(() => addColumnSql(TABLES.samples1m, { name: 'evil', type: 'LONG' })).toThrow(
+      /not one of its columns/,
+    );
   });
 
   it('refuses an unsafe identifier', () => {
-    expect(() =>
-      createTableSql({ ...TABLES.samples, name: 'samples; drop table coils' }),
-    ).toThrow(/not a safe identifier/);
+    expect(() => createTableSql({ ...TABLES.samples, name: 'samples; drop table coils' })).toThrow(
+      /not a safe identifier/,
+    );
   });
 });

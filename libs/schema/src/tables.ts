@@ -264,6 +264,7 @@ export function createTableSql(spec: TableSpec): string {
 
 /** `ALTER TABLE ... ADD COLUMN IF NOT EXISTS ...`, so a table created by an older release gains a new column. */
 export function addColumnSql(spec: TableSpec, column: ColumnSpec): string {
-  if (!spec.columns.includes(column)) throw new Error(`table ${spec.name}: ${column.name} is not one of its columns`);
+  if (!spec.columns.includes(column))
+    throw new Error(`table ${spec.name}: ${column.name} is not one of its columns`);
   return `ALTER TABLE ${spec.name} ADD COLUMN IF NOT EXISTS ${column.name} ${column.type}`;
 }

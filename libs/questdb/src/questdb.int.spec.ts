@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { TABLES, type TableSpec } from '@millrace/schema';
+import { epochUs } from '@millrace/time';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { IlpWriter, migrate, QueryClient, type Row } from './index.js';
+
+/** A copy of a table spec under a unique name, so each test has a table of its own. */
+function uniqueTable(spec: TableSpec): TableSpec {
+  return { ...spec, name: `test_${spec.name}_${randomUUID().slice(0, 8)}` };
+}
+
+describe('libs/questdb against a real QuestDB', () => {
+  let client: QueryClient;
+  let writer: IlpWriter;
+
+  beforeAll(async () => {
+    const stack = inject('stack');
+    client = new QueryClient({ pgUrl: stack.questdbPgUrl });
+    writer = await IlpWriter.connect({ httpUrl: stack.questdbUrl });
+  });
+
+  afterAll(async () => {
+    await writer.close();
+    await client.end();
+  });
+
+  it('migrates idempotently and adds a column a newer release defines', async () => {
+    const older = uniqueTable(TABLES.samples1m);
+    expect(
+      (await migrate(client, [{ ...older, columns: older.columns.filter((c) => c.name !== 'sum') }]))
+        .createdTables,
+    ).toEqual([older.name]);
+    expect(await migrate(client, [older])).toEqual({
+      createdTables: [],
+      addedColumns: [`${older.name}.sum`],
+    });
+    expect(await migrate(client, [older])).toEqual({ createdTables: [], addedColumns: [] });
+    const [table] = await client.query<{ dedup: boolean; walEnabled: boolean; partitionBy: string }>(
+      'SELECT dedup, walEnabled, partitionBy FROM tables() WHERE table_name = $1',
+      [older.name],
+    );
+    expect(table).toEqual({ dedup: true, walEnabled: true, partitionBy: 'MONTH' });
+  });
+
+  it('writes 100k rows by ILP, counts them over PG wire, and a second write of the same rows doubles nothing', async () => {
+    const table = uniqueTable(TABLES.samples);
+    await migrate(client, [table]);
+    const start = 1_736_809_000_000_000;
+    const rows: Row[] = Array.from({ length: 100_000 }, (_, index) => ({
+      ts: epochUs(start + Math.floor(index / 10) * 1_000_000),
+      tag: `plant1/coldmill/pltcm/stand${index % 10}/roll_force`,
+      value: index * 0.5,
+      quality: 'good',
+      source: 'test',
+      ingest_ts: epochUs(start),
+    }));
+    const expectedSum = rows.reduce((sum, row) => sum + (row.value as number), 0);
+    for (let offset = 0; offset < rows.length; offset += 20_000)
+      await writer.write(table, rows.slice(offset, offset + 20_000));
+    await client.waitForWalApplied(table.name);
+    expect(await client.count(table.name)).toBe(100_000);
+
+    for (let offset = 0; offset < rows.length; offset += 20_000)
+      await writer.write(table, rows.slice(offset, offset + 20_000));
+    await client.waitForWalApplied(table.name);
+    const [totals] = await client.query<{ count: string; total: number }>(
+      `SELECT count() AS count, sum(value) AS total FROM ${table.name}`,
+    );
+    expect(Number(totals?.count)).toBe(100_000);
+    expect(totals?.total).toBeCloseTo(expectedSum, 3);
+  });
+
+  it('returns timestamps with their microseconds', async () => {
+    const table = uniqueTable(TABLES.samples);
+    await migrate(client, [table]);
+    const ts = epochUs(1_736_809_000_123_456);
+    await writer.write(table, [
+      {
+        ts,
+        tag: 'plant1/coldmill/pltcm/stand1/roll_force',
+        value: 1,
+        ingest_ts: epochUs(1_736_809_000_999_999),
+      },
+    ]);
+    await client.waitForWalApplied(table.name);
+    const [row] = await client.query<{ ts: number; ingest_ts: number }>(
+      `SELECT ts, ingest_ts FROM ${table.name}`,
+    );
+    expect(row).toEqual({ ts: 1_736_809_000_123_456, ingest_ts: 1_736_809_000_999_999 });
+  });
+
+  it('reports a refused write as not retriable and keeps the writer usable', async () => {
+    const table = uniqueTable(TABLES.samples);
+    await migrate(client, [table]);
+    const ts = epochUs(1_736_809_000_000_000);
+    // `value` is a DOUBLE column; a string there is refused by QuestDB with a 400.
+    const badSpec: TableSpec = {
+      ...table,
+      columns: table.columns.map((c) => (c.name === 'value' ? { ...c, type: 'VARCHAR' } : c)),
+    };
+    await expect(writer.write(badSpec, [{ ts, tag: 'plant1/a/b/c', value: 'oops' }])).rejects.toMatchObject({
+      retriable: false,
+    });
+    await writer.write(table, [{ ts, tag: 'plant1/a/b/c', value: 2 }]);
+    await client.waitForWalApplied(table.name);
+    expect(await client.count(table.name)).toBe(1);
+  });
+});

@@ -1,0 +1,18 @@
+export { mergeAggregates, rollupRow, type RollupRow, type WindowAggregate } from './aggregate.js';
+export {
+  RESOLUTION_US,
+  RESOLUTIONS,
+  ROLLUP_TABLES,
+  windowEnd,
+  windowStart,
+  type Resolution,
+} from './resolution.js';
+export {
+  TumblingWindows,
+  type AddOutcome,
+  type ResolutionStats,
+  type RestoreOutcome,
+  type TumblingWindowsOptions,
+  type WindowingStats,
+  type WindowUpdate,
+} from './tumbling-windows.js';
