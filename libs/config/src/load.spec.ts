@@ -71,3 +71,11 @@ describe('describeConfig', () => {
     expect(lines.join('\n')).not.toContain(':quest@');
   });
 });
+
+describe('list values', () => {
+  it('names the env var and the failing entry of a list', () => {
+    expect(() => loadConfig(schema, { env: { MILLRACE_KAFKA_BROKERS: 'k1:9092,nonsense' } })).toThrow(
+      /MILLRACE_KAFKA_BROKERS: entry 1: each entry must be host:port/,
+    );
+  });
+});

@@ -29,10 +29,11 @@ export function loadConfig<Shape extends ConfigShape>(
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue): ConfigIssue => ({
-        key: issue.path.join('.') || '(root)',
-        message: issue.message,
-      })),
+      parsed.error.issues.map((issue): ConfigIssue => {
+        // The key is the env var; a deeper path (a list's entry) belongs to the message.
+        const [key = '(root)', ...rest] = issue.path.map(String);
+        return { key, message: rest.length > 0 ? `entry ${rest.join('.')}: ${issue.message}` : issue.message };
+      }),
     );
   }
   return Object.freeze(parsed.data);
