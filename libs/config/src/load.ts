@@ -32,7 +32,10 @@ export function loadConfig<Shape extends ConfigShape>(
       parsed.error.issues.map((issue): ConfigIssue => {
         // The key is the env var; a deeper path (a list's entry) belongs to the message.
         const [key = '(root)', ...rest] = issue.path.map(String);
-        return { key, message: rest.length > 0 ? `entry ${rest.join('.')}: ${issue.message}` : issue.message };
+        return {
+          key,
+          message: rest.length > 0 ? `entry ${rest.join('.')}: ${issue.message}` : issue.message,
+        };
       }),
     );
   }
