@@ -1,10 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { provisionStack } from '../provision.js';
+import { discoverServices, serviceEnv, superviseServices, type SupervisedServices } from '../services.js';
 import { startStack } from '../stack/stack.js';
 import type { RunningStack } from '../stack/types.js';
 import { readStackConfig } from './stack-config.js';
 import type { Command } from './types.js';
 
 const log = (line: string) => console.log(`[millrace] ${line}`);
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const startCommand: Command = {
   name: 'start',
@@ -19,7 +22,12 @@ export const startCommand: Command = {
     const config = readStackConfig();
     const t0 = Date.now();
     const startup = new AbortController();
-    const state: { stack?: RunningStack } = {};
+    const state: { stack?: RunningStack; services?: SupervisedServices } = {};
+    // Services first: they hold connections to the servers and should see them go away last.
+    const shutdown = async (force: boolean) => {
+      await state.services?.stop({ force });
+      await state.stack?.stop({ force });
+    };
     let signals = 0;
     let resolveExit: (code: number) => void = () => undefined;
     const exit = new Promise<number>((resolve) => {
@@ -31,7 +39,7 @@ export const startCommand: Command = {
       if (signals > 1) {
         if (state.stack) {
           log(`${signal} again: killing the servers`);
-          void state.stack.stop({ force: true });
+          void shutdown(true);
         } else {
           log(
             `${signal} again: exiting now; servers still starting are stopped by the next \`millrace start\``,
@@ -46,7 +54,7 @@ export const startCommand: Command = {
         return;
       }
       log(`${signal}: stopping (press Ctrl-C again to kill)`);
-      void state.stack.stop().then(() => resolveExit(0));
+      void shutdown(false).then(() => resolveExit(0));
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -81,6 +89,14 @@ export const startCommand: Command = {
     if (signals > 0) return exit;
 
     const { addresses } = started;
+    const services = discoverServices(repoRoot, log);
+    state.services = await superviseServices({
+      services,
+      env: serviceEnv(addresses, config.dataDir, process.env),
+      dataDir: config.dataDir,
+      log,
+    });
+    if (signals > 0) return exit;
     const lines = [
       `stack ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
       `  Kafka brokers     ${addresses.kafkaBrokers.join(',')}`,
@@ -90,6 +106,10 @@ export const startCommand: Command = {
       `  data dir          ${config.dataDir}`,
       ...started.started.map(
         (proc) => `  ${`${proc.component} log`.padEnd(18)}${proc.logFile} (pid ${proc.pid})`,
+      ),
+      ...services.map(
+        (service) =>
+          `  ${service.name.padEnd(18)}http://127.0.0.1:${service.port} (log ${config.dataDir}/logs/${service.name}.log)`,
       ),
       started.started.length > 0 ? 'press Ctrl-C to stop' : 'all servers are external; press Ctrl-C to exit',
     ];

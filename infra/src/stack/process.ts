@@ -21,8 +21,8 @@ export interface ExitInfo {
 }
 
 /** A server process the launcher started; its stdout and stderr go straight to `logFile`. */
-export interface ComponentProcess {
-  component: ComponentName;
+export interface ComponentProcess<Name extends string = ComponentName> {
+  component: Name;
   child: ChildProcess;
   pid: number;
   logFile: string;
@@ -34,8 +34,8 @@ export interface ComponentProcess {
   exitInfo(): ExitInfo | undefined;
 }
 
-export interface SpawnSpec {
-  component: ComponentName;
+export interface SpawnSpec<Name extends string = ComponentName> {
+  component: Name;
   command: string;
   args: string[];
   env?: NodeJS.ProcessEnv;
@@ -48,7 +48,9 @@ export interface SpawnSpec {
  * Starts a server in its own process group (so a terminal Ctrl-C reaches only the launcher, which then stops
  * the servers in order), appending its output to the log file and recording its pid.
  */
-export async function spawnComponent(spec: SpawnSpec): Promise<ComponentProcess> {
+export async function spawnComponent<Name extends string = ComponentName>(
+  spec: SpawnSpec<Name>,
+): Promise<ComponentProcess<Name>> {
   const logOffset = existsSync(spec.logFile) ? statSync(spec.logFile).size : 0;
   const fd = openSync(spec.logFile, 'a');
   let child: ChildProcess;
@@ -106,7 +108,11 @@ export function describeExit(info: ExitInfo): string {
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. Removes its pid file. */
-export async function stopComponent(proc: ComponentProcess, graceMs = 15_000, force = false): Promise<void> {
+export async function stopComponent(
+  proc: ComponentProcess<string>,
+  graceMs = 15_000,
+  force = false,
+): Promise<void> {
   if (!proc.exitInfo()) {
     signalProcess(proc.pid, force ? 'SIGKILL' : 'SIGTERM');
     let timer: NodeJS.Timeout | undefined;
