@@ -31,6 +31,7 @@ export default tseslint.config(
             { sourceTag: 'platform:browser', onlyDependOnLibsWithTags: ['platform:browser'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:bench', onlyDependOnLibsWithTags: ['type:lib', 'type:app'] },
           ],
         },
       ],

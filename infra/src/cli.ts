@@ -32,6 +32,10 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     // Config and stack errors are written for the operator; anything else is a bug, so show the stack.
+    if (error instanceof Error && error.name === 'UsageError') {
+      console.error(`millrace: ${error.message}`);
+      process.exit(2);
+    }
     const expected = error instanceof Error && (error.name === 'ConfigError' || error.name === 'StackError');
     console.error(
       `millrace: ${error instanceof Error ? (expected ? error.message : (error.stack ?? error.message)) : String(error)}`,

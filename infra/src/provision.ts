@@ -23,7 +23,8 @@ export async function provisionStack(addresses: StackAddresses, log: (line: stri
   try {
     const tables = await migrate(client);
     log(
-      `questdb tables: ${tables.createdTables.length} created, ${tables.addedColumns.length} columns added` +
+      `questdb tables: ${tables.createdTables.length} created, ${tables.addedColumns.length} columns added, ` +
+        `${tables.createdViews.length} rollup views created` +
         (tables.createdTables.length > 0 ? ` (${tables.createdTables.join(', ')})` : ''),
     );
   } finally {

@@ -1,8 +1,19 @@
+import { backfillCommand } from './backfill.js';
+import { lagCommand } from './lag.js';
+import { rebuildRollupsCommand } from './rebuild-rollups.js';
+import { replayCommand } from './replay.js';
 import { resetCommand } from './reset.js';
 import { startCommand } from './start.js';
 import type { Command } from './types.js';
 
 /** Every `millrace` subcommand; add new ones (replay, backfill, lag, train) here as their own modules. */
-export const COMMANDS: readonly Command[] = [startCommand, resetCommand];
+export const COMMANDS: readonly Command[] = [
+  startCommand,
+  replayCommand,
+  rebuildRollupsCommand,
+  lagCommand,
+  backfillCommand,
+  resetCommand,
+];
 
 export type { Command } from './types.js';

@@ -38,6 +38,9 @@ export function renderServerProperties(config: KafkaServerConfig): string {
     'transaction.state.log.num.partitions=10',
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
+    // A producer batch holds many sample batches of one partition; 1 MB (the default) is too tight for a backlog drain.
+    'message.max.bytes=8388608',
+    'replica.fetch.max.bytes=8388608',
     'delete.topic.enable=true',
     '# Sized for a developer machine (2 cores).',
     'num.network.threads=2',

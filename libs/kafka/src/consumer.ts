@@ -41,6 +41,8 @@ export interface ConsumerRunnerOptions<Spec extends TopicSpec> {
   logger: Logger;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
+  /** Largest fetch per partition (kafkajs default 1 MiB): bounds a batch, and so the memory a held batch takes. */
+  maxBytesPerPartition?: number;
   /** Tries of a handler failure that is not retriable before its batch is dead-lettered. */
   maxAttempts?: number;
   retryInitialMs?: number;
@@ -72,7 +74,13 @@ export async function runConsumer<Spec extends TopicSpec>(
   const maxAttempts = options.maxAttempts ?? 5;
   const retryInitialMs = options.retryInitialMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 10_000;
-  const consumer = options.kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+  const consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    ...(options.maxBytesPerPartition === undefined
+      ? {}
+      : { maxBytesPerPartition: options.maxBytesPerPartition }),
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: spec.name, fromBeginning: options.fromBeginning ?? true });
 

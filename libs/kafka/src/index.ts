@@ -11,3 +11,4 @@ export {
   type ConsumerRunner,
   type ConsumerRunnerOptions,
 } from './consumer.js';
+export { offsetRangesForTimes, rangeSize, readRanges, type PartitionRange } from './replay.js';

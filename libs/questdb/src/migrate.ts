@@ -1,9 +1,18 @@
-import { ALL_TABLES, addColumnSql, createTableSql, type TableSpec } from '@millrace/schema';
+import {
+  ALL_TABLES,
+  ALL_VIEWS,
+  addColumnSql,
+  createTableSql,
+  createViewSql,
+  type MaterializedViewSpec,
+  type TableSpec,
+} from '@millrace/schema';
 import type { QueryClient } from './query.js';
 
 export interface MigrationResult {
   createdTables: string[];
   addedColumns: string[];
+  createdViews: string[];
 }
 
 /**
@@ -13,13 +22,14 @@ export interface MigrationResult {
 export async function migrate(
   client: QueryClient,
   tables: readonly TableSpec[] = ALL_TABLES,
+  views: readonly MaterializedViewSpec[] = ALL_VIEWS,
 ): Promise<MigrationResult> {
   const existing = new Set(
     (await client.query<{ table_name: string }>('SELECT table_name FROM tables()')).map(
       (row) => row.table_name,
     ),
   );
-  const result: MigrationResult = { createdTables: [], addedColumns: [] };
+  const result: MigrationResult = { createdTables: [], addedColumns: [], createdViews: [] };
   for (const table of tables) {
     if (!existing.has(table.name)) {
       await client.query(createTableSql(table));
@@ -38,6 +48,16 @@ export async function migrate(
       await client.query(addColumnSql(table, column));
       result.addedColumns.push(`${table.name}.${column.name}`);
     }
+  }
+  const existingViews = new Set(
+    (await client.query<{ view_name: string }>('SELECT view_name FROM materialized_views()')).map(
+      (row) => row.view_name,
+    ),
+  );
+  for (const view of views) {
+    if (existingViews.has(view.name)) continue;
+    await client.query(createViewSql(view));
+    result.createdViews.push(view.name);
   }
   return result;
 }

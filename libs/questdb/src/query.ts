@@ -88,6 +88,32 @@ export class QueryClient {
     }
   }
 
+  /** Resolves when a materialized view has caught up with its base table's committed transactions. */
+  async waitForViewRefreshed(view: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [status] = await this.query<{
+        view_status: string;
+        refresh_base_table_txn: string | number;
+        base_table_txn: string | number;
+      }>(
+        'SELECT view_status, refresh_base_table_txn, base_table_txn FROM materialized_views() WHERE view_name = $1',
+        [view],
+      );
+      if (status === undefined) throw new QuestDbError(`no materialized view ${view}`, false, { view });
+      if (status.view_status === 'invalid')
+        throw new QuestDbError(`materialized view ${view} is invalid`, false, { view });
+      if (
+        status.view_status !== 'refreshing' &&
+        Number(status.refresh_base_table_txn) >= Number(status.base_table_txn)
+      )
+        return;
+      if (Date.now() > deadline)
+        throw new QuestDbError(`view ${view} not refreshed after ${timeoutMs} ms`, true, { view });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   end(): Promise<void> {
     return this.pool.end();
   }

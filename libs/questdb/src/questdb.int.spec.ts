@@ -25,16 +25,19 @@ describe('libs/questdb against a real QuestDB', () => {
   });
 
   it('migrates idempotently and adds a column a newer release defines', async () => {
-    const older = uniqueTable(TABLES.samples1m);
-    expect(
-      (await migrate(client, [{ ...older, columns: older.columns.filter((c) => c.name !== 'sum') }]))
-        .createdTables,
-    ).toEqual([older.name]);
-    expect(await migrate(client, [older])).toEqual({
+    const older = uniqueTable(TABLES.orders);
+    const withoutQuantity = { ...older, columns: older.columns.filter((c) => c.name !== 'quantity') };
+    expect((await migrate(client, [withoutQuantity], [])).createdTables).toEqual([older.name]);
+    expect(await migrate(client, [older], [])).toEqual({
       createdTables: [],
-      addedColumns: [`${older.name}.sum`],
+      addedColumns: [`${older.name}.quantity`],
+      createdViews: [],
     });
-    expect(await migrate(client, [older])).toEqual({ createdTables: [], addedColumns: [] });
+    expect(await migrate(client, [older], [])).toEqual({
+      createdTables: [],
+      addedColumns: [],
+      createdViews: [],
+    });
     const [table] = await client.query<{ dedup: boolean; walEnabled: boolean; partitionBy: string }>(
       'SELECT dedup, walEnabled, partitionBy FROM tables() WHERE table_name = $1',
       [older.name],
@@ -44,7 +47,7 @@ describe('libs/questdb against a real QuestDB', () => {
 
   it('writes 100k rows by ILP, counts them over PG wire, and a second write of the same rows doubles nothing', async () => {
     const table = uniqueTable(TABLES.samples);
-    await migrate(client, [table]);
+    await migrate(client, [table], []);
     const start = 1_736_809_000_000_000;
     const rows: Row[] = Array.from({ length: 100_000 }, (_, index) => ({
       ts: epochUs(start + Math.floor(index / 10) * 1_000_000),
@@ -72,7 +75,7 @@ describe('libs/questdb against a real QuestDB', () => {
 
   it('returns timestamps with their microseconds', async () => {
     const table = uniqueTable(TABLES.samples);
-    await migrate(client, [table]);
+    await migrate(client, [table], []);
     const ts = epochUs(1_736_809_000_123_456);
     await writer.write(table, [
       {
@@ -91,7 +94,7 @@ describe('libs/questdb against a real QuestDB', () => {
 
   it('reports a refused write as not retriable and keeps the writer usable', async () => {
     const table = uniqueTable(TABLES.samples);
-    await migrate(client, [table]);
+    await migrate(client, [table], []);
     const ts = epochUs(1_736_809_000_000_000);
     // `value` is a DOUBLE column; a string there is refused by QuestDB with a 400.
     const badSpec: TableSpec = {

@@ -61,10 +61,15 @@ export {
 export { decodeMessage, describeIssues, encodeMessage, type Decoded } from './codec.js';
 export {
   ALL_TABLES,
+  ALL_VIEWS,
+  ROLLUP_COLUMNS,
   TABLES,
+  VIEWS,
   addColumnSql,
   createTableSql,
+  createViewSql,
   type ColumnSpec,
   type ColumnType,
+  type MaterializedViewSpec,
   type TableSpec,
 } from './tables.js';

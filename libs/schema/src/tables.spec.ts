@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_TABLES, TABLES, addColumnSql, createTableSql } from './tables.js';
+import {
+  ALL_TABLES,
+  ALL_VIEWS,
+  TABLES,
+  VIEWS,
+  addColumnSql,
+  createTableSql,
+  createViewSql,
+} from './tables.js';
 
 describe('table definitions', () => {
   it('renders an idempotent WAL table with dedup keys', () => {
@@ -20,11 +28,11 @@ describe('table definitions', () => {
   });
 
   it('adds a missing column of the table, and only its own', () => {
-    const count = TABLES.samples1m.columns.find((column) => column.name === 'count');
-    expect(count && addColumnSql(TABLES.samples1m, count)).toBe(
-      'ALTER TABLE samples_1m ADD COLUMN IF NOT EXISTS count LONG',
+    const quantity = TABLES.orders.columns.find((column) => column.name === 'quantity');
+    expect(quantity && addColumnSql(TABLES.orders, quantity)).toBe(
+      'ALTER TABLE orders ADD COLUMN IF NOT EXISTS quantity LONG',
     );
-    expect(() => addColumnSql(TABLES.samples1m, { name: 'evil', type: 'LONG' })).toThrow(
+    expect(() => addColumnSql(TABLES.orders, { name: 'evil', type: 'LONG' })).toThrow(
       /not one of its columns/,
     );
   });
@@ -32,6 +40,21 @@ describe('table definitions', () => {
   it('refuses an unsafe identifier', () => {
     expect(() => createTableSql({ ...TABLES.samples, name: 'samples; drop table coils' })).toThrow(
       /not a safe identifier/,
+    );
+  });
+});
+
+describe('rollup views', () => {
+  it('builds each tier on the next finer one, raw first', () => {
+    expect(ALL_VIEWS.map((view) => [view.name, view.base])).toEqual([
+      ['samples_1s', 'samples'],
+      ['samples_1m', 'samples_1s'],
+      ['samples_1h', 'samples_1m'],
+    ]);
+    expect(createViewSql(VIEWS.samples1m)).toBe(
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS samples_1m AS (SELECT ts, tag, min(min) AS min, max(max) AS max, ' +
+        'first(first) AS first, last(last) AS last, sum(sum) AS sum, sum(count) AS count FROM samples_1s ' +
+        'SAMPLE BY 1m) PARTITION BY MONTH',
     );
   });
 });

@@ -32,17 +32,6 @@ function table(spec: TableSpec): TableSpec {
   return Object.freeze(spec);
 }
 
-const rollupColumns = [
-  ts,
-  col('tag', 'SYMBOL'),
-  col('min', 'DOUBLE'),
-  col('max', 'DOUBLE'),
-  col('first', 'DOUBLE'),
-  col('last', 'DOUBLE'),
-  col('sum', 'DOUBLE'),
-  col('count', 'LONG'),
-];
-
 /** Long-format record values (one row per named value) so a monitor can pick any variable. */
 const recordValueColumns = [ts, col('coil_id', 'SYMBOL'), col('line', 'SYMBOL')];
 
@@ -61,28 +50,6 @@ export const TABLES = {
     partitionBy: 'DAY',
     dedupKeys: ['ts', 'tag'],
     description: 'Raw samples; numbers and booleans (0/1) in value, strings in value_text.',
-  }),
-  // Rollup tiers hold far fewer rows, so coarser partitions keep a long-range query to few partitions.
-  samples1s: table({
-    name: 'samples_1s',
-    columns: rollupColumns,
-    partitionBy: 'DAY',
-    dedupKeys: ['ts', 'tag'],
-    description: '1-second tumbling windows per tag.',
-  }),
-  samples1m: table({
-    name: 'samples_1m',
-    columns: rollupColumns,
-    partitionBy: 'MONTH',
-    dedupKeys: ['ts', 'tag'],
-    description: '1-minute tumbling windows per tag.',
-  }),
-  samples1h: table({
-    name: 'samples_1h',
-    columns: rollupColumns,
-    partitionBy: 'YEAR',
-    dedupKeys: ['ts', 'tag'],
-    description: '1-hour tumbling windows per tag.',
   }),
   tags: table({
     name: 'tags',
@@ -267,4 +234,82 @@ export function addColumnSql(spec: TableSpec, column: ColumnSpec): string {
   if (!spec.columns.includes(column))
     throw new Error(`table ${spec.name}: ${column.name} is not one of its columns`);
   return `ALTER TABLE ${spec.name} ADD COLUMN IF NOT EXISTS ${column.name} ${column.type}`;
+}
+
+/**
+ * A rollup tier as a QuestDB materialized view over `samples` (or over the next finer tier). QuestDB
+ * refreshes it incrementally after each commit to its base and recomputes exactly the time buckets a
+ * commit touched, so late samples, replays and dedup-replaced rows all land in the rollups correctly
+ * without the processor holding any window state (docs/architecture.md, Rollups).
+ */
+export interface MaterializedViewSpec {
+  readonly name: string;
+  readonly base: string;
+  readonly sampleBy: '1s' | '1m' | '1h';
+  readonly partitionBy: TableSpec['partitionBy'];
+  /** The view's SELECT; its columns are `ts, tag, min, max, first, last, sum, count`. */
+  readonly select: string;
+  readonly description: string;
+}
+
+export const ROLLUP_COLUMNS: readonly ColumnSpec[] = [
+  ts,
+  col('tag', 'SYMBOL'),
+  col('min', 'DOUBLE'),
+  col('max', 'DOUBLE'),
+  col('first', 'DOUBLE'),
+  col('last', 'DOUBLE'),
+  col('sum', 'DOUBLE'),
+  col('count', 'LONG'),
+];
+
+function rollupFromRaw(
+  name: string,
+  sampleBy: MaterializedViewSpec['sampleBy'],
+  partitionBy: TableSpec['partitionBy'],
+) {
+  return Object.freeze({
+    name,
+    base: TABLES.samples.name,
+    sampleBy,
+    partitionBy,
+    select:
+      'SELECT ts, tag, min(value) AS min, max(value) AS max, first(value) AS first, last(value) AS last, ' +
+      `sum(value) AS sum, count(value) AS count FROM ${TABLES.samples.name} SAMPLE BY ${sampleBy}`,
+    description: `${sampleBy} tumbling windows per tag over raw samples (numeric values only).`,
+  });
+}
+
+/** A coarser tier rolled up from a finer one: far less to read than raw, with identical results. */
+function rollupFromRollup(
+  name: string,
+  finer: MaterializedViewSpec,
+  sampleBy: MaterializedViewSpec['sampleBy'],
+  partitionBy: TableSpec['partitionBy'],
+) {
+  return Object.freeze({
+    name,
+    base: finer.name,
+    sampleBy,
+    partitionBy,
+    select:
+      'SELECT ts, tag, min(min) AS min, max(max) AS max, first(first) AS first, last(last) AS last, ' +
+      `sum(sum) AS sum, sum(count) AS count FROM ${finer.name} SAMPLE BY ${sampleBy}`,
+    description: `${sampleBy} tumbling windows per tag, rolled up from ${finer.name}.`,
+  });
+}
+
+const samples1s = rollupFromRaw('samples_1s', '1s', 'DAY');
+const samples1m = rollupFromRollup('samples_1m', samples1s, '1m', 'MONTH');
+// Rollup tiers hold far fewer rows than raw, so coarser partitions keep a long-range query to few partitions.
+const samples1h = rollupFromRollup('samples_1h', samples1m, '1h', 'YEAR');
+
+export const VIEWS = { samples1s, samples1m, samples1h } as const;
+
+/** In dependency order: each view's base exists before it. */
+export const ALL_VIEWS: readonly MaterializedViewSpec[] = Object.freeze([samples1s, samples1m, samples1h]);
+
+export function createViewSql(view: MaterializedViewSpec): string {
+  if (!IDENTIFIER.test(view.name)) throw new Error(`view "${view.name}" is not a safe identifier`);
+  return `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view.name} AS (${view.select}) PARTITION BY ${view.partitionBy}`;
 }

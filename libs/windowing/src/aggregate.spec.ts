@@ -1,7 +1,7 @@
-import { TABLES, tagPath } from '@millrace/schema';
+import { tagPath } from '@millrace/schema';
 import { epochUs } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
-import { mergeAggregates, rollupRow, type WindowAggregate } from './aggregate.js';
+import { mergeAggregates, type WindowAggregate } from './aggregate.js';
 
 const tag = tagPath('plant1/coldmill/pltcm/stand3/roll_force');
 
@@ -70,19 +70,5 @@ describe('mergeAggregates', () => {
     expect(() =>
       mergeAggregates(a, { ...a, tag: tagPath('plant1/coldmill/pltcm/stand4/roll_force') }),
     ).toThrow(RangeError);
-  });
-});
-
-describe('rollupRow', () => {
-  it('has exactly the rollup tables’ columns, with ts the window start', () => {
-    const aggregate = aggregateOf([
-      [60_000_010, 4],
-      [60_000_020, 6],
-    ]);
-    const row = rollupRow(aggregate);
-    for (const table of [TABLES.samples1s, TABLES.samples1m, TABLES.samples1h]) {
-      expect(Object.keys(row).sort()).toEqual(table.columns.map((column) => column.name).sort());
-    }
-    expect(row).toEqual({ ts: 60_000_000, tag, min: 4, max: 6, first: 4, last: 6, sum: 10, count: 2 });
   });
 });

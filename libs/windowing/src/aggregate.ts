@@ -51,29 +51,3 @@ export function mergeAggregates(a: WindowAggregate, b: WindowAggregate): WindowA
     lastTs: lastFromB ? b.lastTs : a.lastTs,
   };
 }
-
-/** A row of `samples_1s`, `samples_1m` or `samples_1h`; keys are the tables' column names (libs/schema tables.ts). */
-export interface RollupRow {
-  ts: EpochUs;
-  tag: TagPath;
-  min: number;
-  max: number;
-  first: number;
-  last: number;
-  sum: number;
-  count: number;
-}
-
-/** Maps an aggregate to its rollup table row; `ts` is the window start, the row's DEDUP key with `tag`. */
-export function rollupRow(aggregate: WindowAggregate): RollupRow {
-  return {
-    ts: aggregate.start,
-    tag: aggregate.tag,
-    min: aggregate.min,
-    max: aggregate.max,
-    first: aggregate.first,
-    last: aggregate.last,
-    sum: aggregate.sum,
-    count: aggregate.count,
-  };
-}

@@ -1,12 +1,5 @@
-export { mergeAggregates, rollupRow, type RollupRow, type WindowAggregate } from './aggregate.js';
-export {
-  RESOLUTION_US,
-  RESOLUTIONS,
-  ROLLUP_TABLES,
-  windowEnd,
-  windowStart,
-  type Resolution,
-} from './resolution.js';
+export { mergeAggregates, type WindowAggregate } from './aggregate.js';
+export { RESOLUTION_US, RESOLUTIONS, windowEnd, windowStart, type Resolution } from './resolution.js';
 export {
   TumblingWindows,
   type AddOutcome,

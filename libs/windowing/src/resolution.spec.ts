@@ -1,7 +1,6 @@
-import { TABLES } from '@millrace/schema';
 import { epochUs, isoToUs } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
-import { RESOLUTION_US, RESOLUTIONS, ROLLUP_TABLES, windowEnd, windowStart } from './resolution.js';
+import { RESOLUTION_US, RESOLUTIONS, windowEnd, windowStart } from './resolution.js';
 
 describe('windowStart', () => {
   it('puts a sample exactly on a boundary in the window that starts there', () => {
@@ -48,13 +47,5 @@ describe('windowStart', () => {
         expect(start <= instant && instant < start + RESOLUTION_US[resolution]).toBe(true);
       }
     }
-  });
-});
-
-describe('ROLLUP_TABLES', () => {
-  it('maps each resolution to its rollup table', () => {
-    expect(ROLLUP_TABLES['1s']).toBe(TABLES.samples1s);
-    expect(ROLLUP_TABLES['1m']).toBe(TABLES.samples1m);
-    expect(ROLLUP_TABLES['1h']).toBe(TABLES.samples1h);
   });
 });

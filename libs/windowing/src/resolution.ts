@@ -1,7 +1,6 @@
-import { TABLES, type TableSpec } from '@millrace/schema';
 import type { EpochUs } from '@millrace/time';
 
-/** A tumbling-window width; each one has its own rollup table. */
+/** A tumbling-window width, the same as the rollup views' (libs/schema VIEWS). */
 export type Resolution = '1s' | '1m' | '1h';
 
 /** Every resolution, finest first. */
@@ -12,13 +11,6 @@ export const RESOLUTION_US: Readonly<Record<Resolution, number>> = Object.freeze
   '1s': 1_000_000,
   '1m': 60_000_000,
   '1h': 3_600_000_000,
-});
-
-/** The rollup table each resolution's windows are upserted into. */
-export const ROLLUP_TABLES: Readonly<Record<Resolution, TableSpec>> = Object.freeze({
-  '1s': TABLES.samples1s,
-  '1m': TABLES.samples1m,
-  '1h': TABLES.samples1h,
 });
 
 /**

@@ -159,9 +159,9 @@ class TagState {
  * Tumbling windows per tag at several resolutions, in event time, with a per-tag watermark and allowed
  * lateness. Pure: time comes only from sample timestamps and the `nowUs` given to `closeIdle`.
  *
- * Processor loop: `restore` the stored rows of windows that may still be open (once, at start-up, before
- * the first sample); `add` each sample; after each batch `takeUpdates` and upsert `rollupRow(update)` into
- * `ROLLUP_TABLES[update.resolution]`; every few seconds `closeIdle(now)` so silent tags' windows close.
+ * Use: `add` each sample (its outcome says whether it was on time, late within the allowance, or too
+ * late); `takeUpdates` to get each changed window once and evict closed ones; every few seconds
+ * `closeIdle(now)` so silent tags' windows close. `restore` continues a window from a stored aggregate.
  *
  * Watermark: each tag has its own clock, so its watermark is `maxEventTs(tag) - allowedLatenessUs`
  * (moved further only by `closeIdle`). A window `[start, end)` is open while `end > watermark` and closes,

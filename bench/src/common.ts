@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { provisionStack, startStack, type RunningStack } from '@millrace/infra';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Ports of a benchmark's own stack, clear of the dev stack and of the test stack. */
+export const BENCH_PORTS = {
+  kafka: 29092,
+  kafkaController: 29093,
+  questdbHttp: 29000,
+  questdbPg: 28812,
+  questdbIlp: 29009,
+  mqtt: 21883,
+};
+
+/** A fresh Kafka + QuestDB + Mosquitto for one benchmark run, so a figure never depends on leftovers. */
+export async function startBenchStack(name: string): Promise<RunningStack> {
+  const stack = await startStack({
+    dataDir: `${repoRoot}.millrace/bench-${name}`,
+    cacheDir: `${repoRoot}.millrace/cache`,
+    ports: BENCH_PORTS,
+    fresh: true,
+    log: () => undefined,
+  });
+  await provisionStack(stack.addresses, () => undefined);
+  return stack;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+export async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** One line per figure, `name: value unit (goal)`, so docs/benchmarks.md can quote it as printed. */
+export function figure(name: string, value: number, unit: string, goal: string): void {
+  const shown =
+    Number.isInteger(value) || Math.abs(value) >= 100
+      ? Math.round(value).toLocaleString('en-US')
+      : value.toFixed(2);
+  console.log(`${name}: ${shown} ${unit}  (goal: ${goal})`);
+}

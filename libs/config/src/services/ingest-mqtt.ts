@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { addressesShape } from '../addresses.js';
+import { configField } from '../fields.js';
+
+/**
+ * services/ingest-mqtt. `INGEST_MQTT_RULES` is a JSON array of mapping rules (see
+ * `mappingRulesSchema` in @millrace/mqtt-mapping, which the service checks it against at start-up);
+ * unset, the demo plant's rules apply.
+ */
+export const ingestMqttConfigSchema = z.object({
+  ...addressesShape,
+  INGEST_MQTT_PORT: configField.port(8092),
+  /** Fixed, so the broker finds this service's persistent session again; a random id loses it. */
+  INGEST_MQTT_CLIENT_ID: configField.string('millrace-ingest-mqtt'),
+  INGEST_MQTT_RULES: z
+    .string()
+    .optional()
+    .transform((text, context): unknown => {
+      if (text === undefined) return undefined;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  /** How long the broker keeps the session (subscriptions, queued QoS 1 messages) while we are away. */
+  INGEST_MQTT_SESSION_EXPIRY_S: configField.integer(7 * 24 * 3600, 1, 0xffff_fffe),
+  INGEST_MQTT_RECONNECT_PERIOD_MS: configField.integer(1_000, 100),
+  /** MQTT 5 Receive Maximum: unacknowledged QoS 1 messages the broker may send us at once. */
+  INGEST_MQTT_RECEIVE_MAXIMUM: configField.integer(2_000, 1, 65_535),
+  /** Samples wait at most this long to be sent together. */
+  INGEST_MQTT_LINGER_MS: configField.integer(20, 0, 10_000),
+  /** ...or until this many samples are waiting (at most 10 000, the cap of one sample batch). */
+  INGEST_MQTT_BATCH_MAX_SAMPLES: configField.integer(1_000, 1, 10_000),
+  /** Bound on the store-and-forward spool under `<MILLRACE_DATA_DIR>/spool/ingest-mqtt`. */
+  SPOOL_MAX_BYTES: configField.integer(1024 * 1024 * 1024, 1024 * 1024),
+});
+export type IngestMqttConfig = z.infer<typeof ingestMqttConfigSchema>;

@@ -1,0 +1,27 @@
+export { FileProfileError } from './errors.js';
+export { parseDecimal, type DecimalSeparator } from './numbers.js';
+export { compileTimestampParser, type ParsedTimestamp, type TimestampParser } from './timestamps.js';
+export {
+  createProfileMatcher,
+  entityKeyFromFileName,
+  fileProfileSchema,
+  fileProfilesSchema,
+  isTemporaryFileName,
+  parseProfiles,
+  type FileProfile,
+  type FileProfileInput,
+  type RecordSpec,
+} from './profile.js';
+export { DEFAULT_PROFILE_INPUTS, DEFAULT_PROFILES } from './defaults.js';
+export {
+  compileFileMapping,
+  readHeader,
+  type FileContext,
+  type FileMapping,
+  type HeaderColumn,
+  type MappedRow,
+  type RecordInput,
+  type RowResult,
+  type SampleBatchInput,
+} from './mapping.js';
+export { ChunkBuilder, type ChunkMessages, type KeyedMessage } from './chunk.js';

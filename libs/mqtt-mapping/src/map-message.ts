@@ -1,0 +1,117 @@
+import {
+  decodeMessage,
+  epochUsSchema,
+  sampleValueSchema,
+  tagPathProblem,
+  TOPICS,
+  type Inspection,
+  type Sample,
+  type TagPath,
+} from '@millrace/schema';
+import type { EpochUs } from '@millrace/time';
+import type { MappingRule, MappingRules, PayloadMapper } from './rules.js';
+import { topicMatches } from './topic-filter.js';
+
+/** Where a message goes: its target topic's data, or the reason it is refused (for the DLQ). */
+export type MappedMessage =
+  | { ok: true; target: 'samples'; tag: TagPath; sample: Sample }
+  | { ok: true; target: 'inspections'; inspection: Inspection }
+  | { ok: false; target: 'samples' | 'inspections'; reason: string };
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+const TS_FACTOR = { s: 1_000_000, ms: 1_000, us: 1 } as const;
+
+/** The first rule whose filter matches `topic`, if any. */
+export function ruleFor(rules: MappingRules, topic: string): MappingRule | undefined {
+  return rules.find((rule) => topicMatches(rule.filter, topic));
+}
+
+/**
+ * Maps one MQTT message by the first matching rule. Never throws: a payload that cannot be read, a
+ * topic that is no tag path, or a topic no rule matches comes back as `{ ok: false, reason }`.
+ * `receivedAt` is the sample time for payloads that carry none.
+ */
+export function mapMessage(
+  rules: MappingRules,
+  topic: string,
+  payload: Uint8Array,
+  receivedAt: EpochUs,
+): MappedMessage {
+  const rule = ruleFor(rules, topic);
+  if (rule === undefined) return { ok: false, target: 'samples', reason: `no mapping rule matches topic ${topic}` };
+  if (rule.target === 'inspections') {
+    const decoded = decodeMessage(TOPICS.inspections, payload);
+    return decoded.ok
+      ? { ok: true, target: 'inspections', inspection: decoded.value }
+      : { ok: false, target: 'inspections', reason: `topic ${topic}: ${decoded.reason}` };
+  }
+  const problem = tagPathProblem(topic);
+  if (problem) return { ok: false, target: 'samples', reason: `topic ${topic} is not a tag path: ${problem}` };
+  const sample = readSample(rule.payload, payload, receivedAt);
+  if (typeof sample === 'string') return { ok: false, target: 'samples', reason: `topic ${topic}: ${sample}` };
+  return { ok: true, target: 'samples', tag: topic as TagPath, sample };
+}
+
+/** The sample, or the reason the payload holds none. */
+function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: EpochUs): Sample | string {
+  let text: string;
+  try {
+    text = decoder.decode(payload);
+  } catch {
+    return 'payload is not UTF-8';
+  }
+  if (mapper.kind === 'plain') {
+    const value = readPlain(text.trim(), mapper.valueType);
+    return typeof value === 'object' ? value.problem : { ts: receivedAt, value, quality: 'good' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return `payload is not JSON: ${(error as Error).message}`;
+  }
+  const rawValue = at(json, mapper.valuePath);
+  if (rawValue === undefined) return `payload has no ${mapper.valuePath}`;
+  const value = sampleValueSchema.safeParse(rawValue);
+  if (!value.success || (typeof value.data === 'number' && !Number.isFinite(value.data))) {
+    return `${mapper.valuePath} must be a number, boolean or string of at most 4096 characters`;
+  }
+  let ts = receivedAt;
+  if (mapper.tsPath !== undefined) {
+    const rawTs = at(json, mapper.tsPath);
+    if (typeof rawTs !== 'number') return `${mapper.tsPath} must be a number of ${unitName(mapper.tsUnit)}`;
+    const parsed = epochUsSchema.safeParse(Math.round(rawTs * TS_FACTOR[mapper.tsUnit]));
+    if (!parsed.success) return `${mapper.tsPath} ${rawTs} is not an instant in ${unitName(mapper.tsUnit)} before 2100`;
+    ts = parsed.data;
+  }
+  return { ts, value: value.data, quality: 'good' };
+}
+
+function readPlain(
+  text: string,
+  valueType: 'number' | 'boolean' | 'string',
+): number | boolean | string | { problem: string } {
+  if (valueType === 'string') {
+    return text.length <= 4096 ? text : { problem: 'payload is longer than 4096 characters' };
+  }
+  if (valueType === 'boolean') {
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
+    return { problem: `payload "${text.slice(0, 40)}" is not true/false/1/0` };
+  }
+  // Number() alone would read "" and "0x10" as numbers.
+  const number = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isFinite(number) ? number : { problem: `payload "${text.slice(0, 40)}" is not a number` };
+}
+
+function at(json: unknown, path: string): unknown {
+  let current = json;
+  for (const key of path.split('.')) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+const unitName = (unit: 's' | 'ms' | 'us'): string =>
+  ({ s: 'epoch seconds', ms: 'epoch milliseconds', us: 'epoch microseconds' })[unit];

@@ -1,0 +1,11 @@
+export { sampleRows, tagMetaRow, TagTypes, valueTypeOf, type ValueType } from './samples.js';
+export {
+  commandResultRow,
+  commandRow,
+  inspectionRow,
+  orderRow,
+  recordRows,
+  riskEventRow,
+  type TableRows,
+} from './records.js';
+export { storeMappings, type MappedBatch, type StoreMapping } from './mappings.js';

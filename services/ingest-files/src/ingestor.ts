@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import {
+  ChunkBuilder,
+  compileFileMapping,
+  createProfileMatcher,
+  FileProfileError,
+  type FileMapping,
+  type FileProfile,
+} from '@millrace/file-profiles';
+import type { PipelineProducer, RefusedMessage } from '@millrace/kafka';
+import type { Logger } from '@millrace/observability';
+import type { TOPICS } from '@millrace/schema';
+import { nowUs, type EpochUs } from '@millrace/time';
+import { parse, type CsvError, type Info } from 'csv-parse';
+import { IngestFilesError } from './errors.js';
+import type { Ledger, LedgerEntry } from './ledger.js';
+
+export interface IngestTopics {
+  samples: typeof TOPICS.samples;
+  records: typeof TOPICS.records;
+}
+
+export interface FileIngestorOptions {
+  producer: Pick<PipelineProducer, 'send' | 'deadLetter'>;
+  /** Passed in (not read from TOPICS here) so tests can use unique copies. */
+  topics: IngestTopics;
+  profiles: readonly FileProfile[];
+  ledger: Ledger;
+  plantTimeZone: string;
+  logger: Logger;
+  chunkRows?: number;
+  batchSamples?: number;
+  retryMaxMs?: number;
+  now?: () => EpochUs;
+}
+
+export interface IngestProgress {
+  bytesRead: number;
+  rows: number;
+}
+
+export type IngestOutcome =
+  | {
+      status: 'ingested';
+      profile: string;
+      checksum: string;
+      rows: number;
+      badRows: number;
+      resumedAfterLine: number;
+    }
+  | { status: 'duplicate'; profile: string; checksum: string }
+  | { status: 'unmatched'; reason: string }
+  | { status: 'rejected'; profile: string; reason: string };
+
+interface PendingBadRow {
+  line: number;
+  key: string;
+  raw: string;
+  reason: string;
+}
+
+/**
+ * Reads one flat file into Kafka, streaming (never the whole file in memory), resumable and
+ * idempotent through the ledger:
+ * - the file is known by its content's sha256; a file the ledger has as done is skipped;
+ * - rows go out in chunks; a chunk's messages are acknowledged (acks=all) BEFORE the ledger records
+ *   its last line, so after a crash the file resumes right after the last acknowledged row: no gap,
+ *   and no duplicate unless the crash falls between the acknowledgement and the fsync of one ledger
+ *   line (QuestDB's DEDUP keys absorb that one chunk);
+ * - while one chunk is in flight the next is parsed; a chunk is sent only after the previous one is
+ *   acknowledged, so a failed send never leaves a later chunk in Kafka;
+ * - Kafka unreachable: the send is retried with backoff for as long as it takes; the reader waits
+ *   (the file on disk is the spool).
+ */
+export class FileIngestor {
+  private readonly match: (fileName: string) => FileProfile | undefined;
+  private readonly chunkRows: number;
+  private readonly batchSamples: number;
+  private readonly retryMaxMs: number;
+  private readonly now: () => EpochUs;
+
+  constructor(private readonly options: FileIngestorOptions) {
+    this.match = createProfileMatcher(options.profiles);
+    this.chunkRows = options.chunkRows ?? 5_000;
+    this.batchSamples = options.batchSamples ?? 1_000;
+    this.retryMaxMs = options.retryMaxMs ?? 30_000;
+    this.now = options.now ?? nowUs;
+  }
+
+  profileOf(fileName: string): FileProfile | undefined {
+    return this.match(fileName);
+  }
+
+  async ingest(
+    path: string,
+    options: { signal?: AbortSignal; onProgress?: (progress: IngestProgress) => void } = {},
+  ): Promise<IngestOutcome> {
+    const fileName = basename(path);
+    const profile = this.match(fileName);
+    if (profile === undefined) return { status: 'unmatched', reason: `${fileName} matches no file profile` };
+    const { size, mtimeMs } = await stat(path);
+    const checksum = await sha256(path);
+    const known = this.options.ledger.get(checksum);
+    if (known?.state === 'done') return { status: 'duplicate', profile: profile.name, checksum };
+
+    const entry: LedgerEntry = {
+      checksum,
+      path,
+      size,
+      mtimeMs,
+      profile: profile.name,
+      state: 'reading',
+      line: known?.line ?? 0,
+      rows: known?.rows ?? 0,
+      badRows: known?.badRows ?? 0,
+      at: new Date().toISOString(),
+    };
+    const resumedAfterLine = entry.line;
+    if (resumedAfterLine > 0) {
+      this.options.logger.info(
+        { file: path, line: resumedAfterLine },
+        'resuming a half-read file after its last acknowledged line',
+      );
+    }
+    try {
+      await this.readFile(path, fileName, profile, entry, options);
+    } catch (error) {
+      if (error instanceof FileProfileError)
+        return { status: 'rejected', profile: profile.name, reason: error.message };
+      throw error;
+    }
+    this.options.ledger.record({ ...entry, state: 'done', at: new Date().toISOString() });
+    return {
+      status: 'ingested',
+      profile: profile.name,
+      checksum,
+      rows: entry.rows,
+      badRows: entry.badRows,
+      resumedAfterLine,
+    };
+  }
+
+  private async readFile(
+    path: string,
+    fileName: string,
+    profile: FileProfile,
+    entry: LedgerEntry,
+    options: { signal?: AbortSignal; onProgress?: (progress: IngestProgress) => void },
+  ): Promise<void> {
+    const { topics, ledger } = this.options;
+    const resumeAfter = entry.line;
+    const source = `file:${fileName}`;
+    const dlqSpec = profile.record ? topics.records : topics.samples;
+    const input = createReadStream(path, { highWaterMark: 1 << 20 });
+    const parser = input.pipe(
+      parse({
+        delimiter: profile.delimiter,
+        encoding: profile.encoding,
+        bom: true,
+        info: true,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: true,
+        skip_records_with_error: true,
+      }),
+    );
+    // Records the CSV parser itself could not read: kept until the chunk holding their line is sent.
+    const unreadable: PendingBadRow[] = [];
+    parser.on('skip', (error: CsvError) => {
+      const line = Number((error as unknown as { lines?: number }).lines ?? 0);
+      if (line > resumeAfter)
+        unreadable.push({ line, key: '', raw: '', reason: `unreadable CSV: ${error.message}` });
+    });
+
+    const header: string[][] = [];
+    let mapping: FileMapping | undefined;
+    const chunk = new ChunkBuilder(profile, source, this.batchSamples);
+    let bad: PendingBadRow[] = [];
+    let chunkRows = 0;
+    let lastLine = resumeAfter;
+    let inFlight: Promise<void> | undefined;
+
+    const flush = async (final: boolean) => {
+      const messages = chunk.take(this.now());
+      const unread = takeUpTo(unreadable, final ? Number.POSITIVE_INFINITY : lastLine);
+      entry.badRows += unread.length;
+      const badRows = [...bad, ...unread];
+      const upTo = { line: lastLine, rows: entry.rows, badRows: entry.badRows };
+      bad = [];
+      chunkRows = 0;
+      if (inFlight) await inFlight;
+      inFlight = this.sendWithRetry(
+        async () => {
+          await Promise.all([
+            this.options.producer.send(topics.samples, messages.samples),
+            this.options.producer.send(topics.records, messages.records),
+            this.options.producer.deadLetter(
+              dlqSpec,
+              badRows.map((row) => ({
+                message: refused(row, fileName),
+                reason: `${fileName}:${row.line}: ${row.reason}`,
+              })),
+            ),
+          ]);
+        },
+        fileName,
+        options.signal,
+      ).then(() => {
+        ledger.record({ ...entry, ...upTo, at: new Date().toISOString() });
+        entry.line = upTo.line;
+      });
+      // Awaited by the next flush; without this an early rejection would count as unhandled and end the process.
+      inFlight.catch(() => undefined);
+    };
+
+    try {
+      for await (const item of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+        const line = item.info.lines;
+        if (header.length < profile.headerRows) {
+          header.push(item.record);
+          if (header.length === profile.headerRows) {
+            mapping = compileFileMapping(profile, header, {
+              fileName,
+              plantTimeZone: this.options.plantTimeZone,
+            });
+          }
+          continue;
+        }
+        if (line <= resumeAfter || mapping === undefined) continue;
+        const result = mapping.mapRow(item.record);
+        if (result.ok) {
+          chunk.add(result.row);
+          entry.rows += 1;
+        } else {
+          bad.push({ line, key: '', raw: item.record.join(profile.delimiter), reason: result.reason });
+          entry.badRows += 1;
+        }
+        lastLine = line;
+        chunkRows += 1;
+        if (chunkRows >= this.chunkRows) {
+          if (options.signal?.aborted) throw abortError(fileName);
+          await flush(false);
+          options.onProgress?.({ bytesRead: input.bytesRead, rows: entry.rows });
+        }
+      }
+      if (mapping === undefined) {
+        throw new FileProfileError(`${fileName}: ends before its ${profile.headerRows} header line(s)`, {
+          file: fileName,
+        });
+      }
+      if (chunkRows > 0 || unreadable.length > 0) await flush(true);
+      if (inFlight) await inFlight;
+      options.onProgress?.({ bytesRead: input.bytesRead, rows: entry.rows });
+    } finally {
+      input.destroy();
+      if (inFlight) await inFlight.catch(() => undefined);
+    }
+  }
+
+  /** Retries a send while the error allows it (the producer's are network failures), backing off up to retryMaxMs. */
+  private async sendWithRetry(
+    send: () => Promise<void>,
+    fileName: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await send();
+        if (attempt > 0)
+          this.options.logger.info({ file: fileName, attempt }, 'Kafka reachable again; reading on');
+        return;
+      } catch (error) {
+        // encodeMessage throws a TypeError for a message its schema refuses: a bug in the mapping, not an outage.
+        if (error instanceof TypeError) {
+          throw new IngestFilesError(
+            `${fileName}: a message failed its schema: ${error.message}`,
+            false,
+            { file: fileName },
+            { cause: error },
+          );
+        }
+        if (signal?.aborted) throw abortError(fileName);
+        const waitMs = Math.min(this.retryMaxMs, 500 * 2 ** Math.min(attempt, 10));
+        this.options.logger.warn(
+          { file: fileName, attempt: attempt + 1, waitMs, err: (error as Error).message },
+          'cannot send to Kafka; reading paused, retrying (the file stays on disk)',
+        );
+        await sleep(waitMs, signal);
+      }
+    }
+  }
+}
+
+function takeUpTo(rows: PendingBadRow[], line: number): PendingBadRow[] {
+  const taken = rows.filter((row) => row.line <= line);
+  if (taken.length > 0) rows.splice(0, rows.length, ...rows.filter((row) => row.line > line));
+  return taken;
+}
+
+function refused(row: PendingBadRow, fileName: string): RefusedMessage {
+  return {
+    key: row.key === '' ? null : Buffer.from(row.key),
+    value: Buffer.from(row.raw, 'utf8'),
+    location: `${fileName}:${row.line}`,
+  };
+}
+
+function abortError(fileName: string): IngestFilesError {
+  return new IngestFilesError(
+    `${fileName}: reading stopped (shutting down); it resumes at the next start`,
+    true,
+    {
+      file: fileName,
+    },
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** sha256 of a file, streamed. */
+export function sha256(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path, { highWaterMark: 1 << 20 })
+      .on('data', (data) => hash.update(data))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

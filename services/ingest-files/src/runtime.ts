@@ -1,0 +1,45 @@
+import { resolve } from 'node:path';
+import type { IngestFilesConfig } from '@millrace/config';
+import { createKafka, PipelineProducer } from '@millrace/kafka';
+import type { Logger } from '@millrace/observability';
+import { TOPICS } from '@millrace/schema';
+import { FileIngestor } from './ingestor.js';
+import { Ledger } from './ledger.js';
+import { loadProfiles } from './profiles.js';
+
+export const SERVICE_NAME = 'ingest-files';
+
+/** The drop folder: `INGEST_FILES_DROP_DIR`, else the demo plant's `<MILLRACE_DATA_DIR>/drop/pltcm`. */
+export function dropDirOf(config: IngestFilesConfig): string {
+  return resolve(config.INGEST_FILES_DROP_DIR || resolve(config.MILLRACE_DATA_DIR, 'drop', 'pltcm'));
+}
+
+/** The ledger's folder, shared by the service and `millrace backfill` so each knows what the other read. */
+export function ledgerDirOf(config: IngestFilesConfig): string {
+  return resolve(config.MILLRACE_DATA_DIR, 'ingest-files');
+}
+
+export interface IngestRuntime {
+  producer: PipelineProducer;
+  ledger: Ledger;
+  ingestor: FileIngestor;
+}
+
+/** Builds the producer, ledger and ingestor from config; the caller connects and closes them. */
+export function createRuntime(config: IngestFilesConfig, logger: Logger): IngestRuntime {
+  const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE_NAME, logger });
+  const producer = new PipelineProducer(kafka, SERVICE_NAME);
+  const ledger = Ledger.open(ledgerDirOf(config));
+  const ingestor = new FileIngestor({
+    producer,
+    topics: { samples: TOPICS.samples, records: TOPICS.records },
+    profiles: loadProfiles(config.INGEST_FILES_PROFILES_FILE),
+    ledger,
+    plantTimeZone: config.MILLRACE_PLANT_TZ,
+    logger,
+    chunkRows: config.INGEST_FILES_CHUNK_ROWS,
+    batchSamples: config.INGEST_FILES_BATCH_SAMPLES,
+    retryMaxMs: config.INGEST_FILES_RETRY_MAX_MS,
+  });
+  return { producer, ledger, ingestor };
+}

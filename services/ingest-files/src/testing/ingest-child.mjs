@@ -1,0 +1,32 @@
+// Runs the built ingestion core on one file in its own process, so a test can SIGKILL it mid-file.
+// Usage: node ingest-child.mjs <file>; JSON options in INGEST_CHILD_OPTIONS
+// ({ brokers, samplesTopic, recordsTopic, ledgerDir, chunkRows }).
+import { DEFAULT_PROFILES } from '@millrace/file-profiles';
+import { createKafka, PipelineProducer } from '@millrace/kafka';
+import { createLogger } from '@millrace/observability';
+import { TOPICS } from '@millrace/schema';
+import { FileIngestor } from '../../dist/ingestor.js';
+import { Ledger } from '../../dist/ledger.js';
+
+const options = JSON.parse(process.env.INGEST_CHILD_OPTIONS ?? '{}');
+const logger = createLogger('ingest-child', 'warn');
+const kafka = createKafka({ brokers: options.brokers, clientId: 'ingest-child', logger });
+const producer = new PipelineProducer(kafka, 'ingest-child');
+await producer.connect();
+const ledger = Ledger.open(options.ledgerDir);
+const ingestor = new FileIngestor({
+  producer,
+  topics: {
+    samples: { ...TOPICS.samples, name: options.samplesTopic },
+    records: { ...TOPICS.records, name: options.recordsTopic },
+  },
+  profiles: DEFAULT_PROFILES,
+  ledger,
+  plantTimeZone: 'Europe/Berlin',
+  logger,
+  chunkRows: options.chunkRows,
+});
+const outcome = await ingestor.ingest(process.argv[2]);
+process.stdout.write(`${JSON.stringify(outcome)}\n`);
+await producer.disconnect();
+ledger.close();
