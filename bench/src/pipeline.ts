@@ -7,6 +7,7 @@ import { createLogger } from '@millrace/observability';
 import { IlpWriter, QueryClient, type Row } from '@millrace/questdb';
 import { TABLES, TOPICS } from '@millrace/schema';
 import { epochUs, nowUs } from '@millrace/time';
+import { discoverServices, serviceArgs, serviceEnv } from '@millrace/infra';
 import { figure, percentile, repoRoot, rssMb, startBenchStack, until } from './common.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 3_000_000);
@@ -26,15 +27,13 @@ function batches(prefix: string): SamplesMessage[] {
   for (let start = 0; start < perTag; start += PER_MESSAGE) {
     for (let tagIndex = 0; tagIndex < TAGS; tagIndex += 1) {
       const tag = `plant1/bench/${prefix}/cell${tagIndex}/value`;
-      const samples = [];
+      const ts: number[] = [];
+      const values: number[] = [];
       for (let i = start; i < Math.min(perTag, start + PER_MESSAGE); i += 1) {
-        samples.push({
-          ts: BASE_TS + i * 10_000 + tagIndex,
-          value: Math.sin(i / 50) * 100 + tagIndex,
-          quality: 'good' as const,
-        });
+        ts.push(BASE_TS + i * 10_000 + tagIndex);
+        values.push(Math.sin(i / 50) * 100 + tagIndex);
       }
-      messages.push({ key: tag, value: { tag, source: 'bench', ingestTs: BASE_TS, samples } });
+      messages.push({ key: tag, value: { tag, source: 'bench', ingestTs: BASE_TS, ts, values } });
     }
   }
   return messages;
@@ -42,11 +41,11 @@ function batches(prefix: string): SamplesMessage[] {
 
 function rowsOf(messages: readonly SamplesMessage[]): Row[] {
   return messages.flatMap(({ value }) =>
-    value.samples.map((sample) => ({
-      ts: epochUs(sample.ts),
+    value.ts.map((ts, index) => ({
+      ts: epochUs(ts),
       tag: value.tag,
-      value: sample.value as number,
-      quality: sample.quality,
+      value: value.values[index] as number,
+      quality: 'good',
       source: value.source,
       ingest_ts: epochUs(value.ingestTs),
     })),
@@ -93,13 +92,14 @@ async function main(): Promise<void> {
       await producer.send(TOPICS.samples, messages.slice(offset, offset + 500));
     const produceRate = SAMPLES / ((performance.now() - t0) / 1000);
 
-    const processor = spawn(process.execPath, [`${repoRoot}services/stream-processor/dist/main.js`], {
+    const service = discoverServices(repoRoot, () => undefined).find(
+      (entry) => entry.name === 'stream-processor',
+    );
+    if (!service) throw new Error('stream-processor is not built: npm run build');
+    // Launched as `millrace start` launches it: same node flags (its heap bound), same env.
+    const processor = spawn(process.execPath, serviceArgs(service), {
       env: {
-        ...process.env,
-        MILLRACE_KAFKA_BROKERS: addresses.kafkaBrokers.join(','),
-        MILLRACE_QUESTDB_URL: addresses.questdbUrl,
-        MILLRACE_QUESTDB_PG_URL: addresses.questdbPgUrl,
-        MILLRACE_MQTT_URL: addresses.mqttUrl,
+        ...serviceEnv(addresses, `${repoRoot}.millrace/bench-pipeline`, process.env),
         MILLRACE_LOG_LEVEL: 'warn',
         STREAM_PROCESSOR_PORT: String(PROCESSOR_PORT),
       },
@@ -155,16 +155,14 @@ async function main(): Promise<void> {
               tag,
               source: 'bench',
               ingestTs: ts,
-              samples: Array.from({ length: PER_MESSAGE }, (_, i) => ({
-                ts: ts - PER_MESSAGE + i,
-                value: i,
-              })),
+              ts: Array.from({ length: PER_MESSAGE }, (_, i) => ts - PER_MESSAGE + i),
+              values: Array.from({ length: PER_MESSAGE }, (_, i) => i),
             },
           });
         }
         steady.push({
           key: probeTag,
-          value: { tag: probeTag, source: 'bench', ingestTs: ts, samples: [{ ts, value: tick }] },
+          value: { tag: probeTag, source: 'bench', ingestTs: ts, ts: [ts], values: [tick] },
         });
         sent.set(ts, ts);
         await producer.send(TOPICS.samples, steady);

@@ -18,3 +18,4 @@ export {
   type StackPorts,
 } from './stack/types.js';
 export { provisionStack } from './provision.js';
+export { discoverServices, serviceArgs, serviceEnv, type ServiceEntry } from './services.js';

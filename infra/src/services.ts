@@ -9,6 +9,8 @@ const serviceManifestSchema = z.object({
   port: z.number().int().min(1).max(65_535),
   /** Start order: lower first (e.g. the simulator before the ingest services that read it). */
   order: z.number().int().default(50),
+  /** Node flags the service runs with, e.g. a heap bound that keeps its RSS inside its budget. */
+  nodeOptions: z.array(z.string().startsWith('--')).default([]),
 });
 
 export interface ServiceEntry {
@@ -17,6 +19,7 @@ export interface ServiceEntry {
   main: string;
   port: number;
   order: number;
+  nodeOptions: string[];
 }
 
 /** Every built service under `services/`, in start order. A service without `dist/main.js` is reported, not started. */
@@ -39,6 +42,11 @@ export function discoverServices(repoRoot: string, log: (line: string) => void):
     entries.push({ name, dir: join(servicesDir, name), main, ...manifest.data });
   }
   return entries.sort((a, b) => a.order - b.order || a.name.localeCompare(b.name));
+}
+
+/** The node command line of a service, the same for `millrace start` and for benchmarks. */
+export function serviceArgs(service: ServiceEntry): string[] {
+  return ['--enable-source-maps', ...service.nodeOptions, service.main];
 }
 
 /** The env a service gets: the stack's actual addresses, so every service talks to the same servers. */
@@ -87,7 +95,7 @@ export async function superviseServices(options: {
     const proc = await spawnComponent({
       component: service.name,
       command: process.execPath,
-      args: ['--enable-source-maps', service.main],
+      args: serviceArgs(service),
       env: options.env,
       cwd: service.dir,
       logFile: join(logsDir, `${service.name}.log`),

@@ -99,7 +99,7 @@ export const replayCommand: Command = {
             }
             const { writes, rejected } = mapping.map(values);
             refused += rejected.length;
-            for (const { table, rows: tableRows } of writes) rows += await writer.write(table, tableRows);
+            for (const write of writes) rows += await writer.writeTable(write);
             progress(messages.length);
           },
         });

@@ -6,3 +6,4 @@ export { ingestFilesConfigSchema, type IngestFilesConfig } from './services/inge
 export { streamProcessorConfigSchema, type StreamProcessorConfig } from './services/stream-processor.js';
 export { simulatorConfigSchema, type SimulatorConfig } from './services/simulator.js';
 export { ingestMqttConfigSchema, type IngestMqttConfig } from './services/ingest-mqtt.js';
+export { ingestOpcuaConfigSchema, type IngestOpcuaConfig } from './services/ingest-opcua.js';

@@ -57,12 +57,15 @@ export class ChunkBuilder {
       const values = this.values[index] ?? [];
       for (let start = 0; start < ts.length; start += this.maxSamplesPerBatch) {
         const end = Math.min(ts.length, start + this.maxSamplesPerBatch);
-        const batch: { ts: number; value: number }[] = new Array(end - start);
-        for (let at = start; at < end; at += 1)
-          batch[at - start] = { ts: ts[at] ?? 0, value: values[at] ?? 0 };
         samples.push({
           key: column.tag,
-          value: { tag: column.tag, source: this.source, ingestTs, samples: batch },
+          value: {
+            tag: column.tag,
+            source: this.source,
+            ingestTs,
+            ts: ts.slice(start, end),
+            values: values.slice(start, end),
+          },
         });
       }
       ts.length = 0;

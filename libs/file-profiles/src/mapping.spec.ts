@@ -85,7 +85,7 @@ describe('default profiles on doc-shaped fixtures', () => {
     expect(samples).toHaveLength(11 * 3); // 2 500 samples per tag in batches of ≤ 1 000
     expect(new Set(samples.map((s) => s.key)).size).toBe(11);
     expect(samples[0]?.key).toBe('plant1/coldmill/pltcm/mp00/thickness_file');
-    expect(samples.reduce((sum, s) => sum + s.value.samples.length, 0)).toBe(2_500 * 11);
+    expect(samples.reduce((sum, s) => sum + s.value.ts.length, 0)).toBe(2_500 * 11);
     for (const batch of samples) expect(sampleBatchSchema.safeParse(batch.value).success).toBe(true);
     expect(chunk.take(epochUs(1)).samples).toHaveLength(0);
   });

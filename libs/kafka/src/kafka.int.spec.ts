@@ -10,7 +10,7 @@ const tag = 'plant1/coldmill/pltcm/stand1/roll_force';
 
 function batch(index: number): MessageInputOf<typeof TOPICS.samples> {
   const ts = 1_700_000_000_000_000 + index;
-  return { tag, source: 'test', ingestTs: ts, samples: [{ ts, value: index }] };
+  return { tag, source: 'test', ingestTs: ts, ts: [ts], values: [index] };
 }
 
 describe('libs/kafka against a real broker', () => {
@@ -63,7 +63,7 @@ describe('libs/kafka against a real broker', () => {
         partitionsConsumedConcurrently: 3,
         handler: async (received) => {
           for (const message of received) {
-            const value = message.value.samples[0]?.value as number;
+            const value = message.value.values[0] as number;
             seen.set(value, (seen.get(value) ?? 0) + 1);
           }
         },
@@ -79,7 +79,7 @@ describe('libs/kafka against a real broker', () => {
     await ensureTopics(kafka, [spec, dlq]);
     await producer.send(spec, [{ key: tag, value: batch(1) }]);
     await producer.sendRaw(spec.name, [
-      { key: tag, value: Buffer.from('{"tag": "not a path", "samples": []}') },
+      { key: tag, value: Buffer.from('{"tag": "not a path", "ts": [], "values": []}') },
     ]);
     await producer.send(spec, [{ key: tag, value: batch(3) }]);
 
@@ -92,7 +92,7 @@ describe('libs/kafka against a real broker', () => {
         producer,
         logger,
         handler: async (received) => {
-          handled.push(...received.map((message) => message.value.samples[0]?.value as number));
+          handled.push(...received.map((message) => message.value.values[0] as number));
         },
       }),
     );
@@ -125,7 +125,7 @@ describe('libs/kafka against a real broker', () => {
     expect(letter?.originalTopic).toBe(spec.name);
     expect(letter?.offset).toBe('1');
     expect(Buffer.from(letter?.value ?? '', 'base64').toString()).toBe(
-      '{"tag": "not a path", "samples": []}',
+      '{"tag": "not a path", "ts": [], "values": []}',
     );
     expect(letter?.reason).toMatch(/tag: a tag path has/);
   });
@@ -147,7 +147,7 @@ describe('libs/kafka against a real broker', () => {
       producer,
       logger,
       handler: async (received) => {
-        const rejected = received.filter((message) => message.value.samples[0]?.value === 2);
+        const rejected = received.filter((message) => message.value.values[0] === 2);
         accepted += received.length - rejected.length;
         return { rejected: rejected.map((message) => ({ message, reason: 'wrong type for tag' })) };
       },

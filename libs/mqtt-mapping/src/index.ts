@@ -3,7 +3,7 @@
  * samples topic (tag = topic, value and time read by a JSON or plain payload mapper) or the
  * inspections topic (payload = the `quality.inspections.v1` JSON).
  */
-export { topicFilterProblem, topicMatches } from './topic-filter.js';
+export { filterCovers, subscriptionFilters, topicFilterProblem, topicMatches } from './topic-filter.js';
 export {
   DEMO_PLANT_RULES,
   mappingRuleSchema,
@@ -13,4 +13,4 @@ export {
   type MappingRules,
   type PayloadMapper,
 } from './rules.js';
-export { mapMessage, ruleFor, type MappedMessage } from './map-message.js';
+export { mapMessage, ruleFor, type MappedMessage, type MappedSample } from './map-message.js';

@@ -5,16 +5,22 @@ import {
   tagPathProblem,
   TOPICS,
   type Inspection,
-  type Sample,
+  type SampleValue,
   type TagPath,
 } from '@millrace/schema';
 import type { EpochUs } from '@millrace/time';
 import type { MappingRule, MappingRules, PayloadMapper } from './rules.js';
 import { topicMatches } from './topic-filter.js';
 
+/** One value of a tag at its source time; MQTT payloads carry no quality, so it is good. */
+export interface MappedSample {
+  ts: EpochUs;
+  value: SampleValue;
+}
+
 /** Where a message goes: its target topic's data, or the reason it is refused (for the DLQ). */
 export type MappedMessage =
-  | { ok: true; target: 'samples'; tag: TagPath; sample: Sample }
+  | { ok: true; target: 'samples'; tag: TagPath; sample: MappedSample }
   | { ok: true; target: 'inspections'; inspection: Inspection }
   | { ok: false; target: 'samples' | 'inspections'; reason: string };
 
@@ -38,7 +44,8 @@ export function mapMessage(
   receivedAt: EpochUs,
 ): MappedMessage {
   const rule = ruleFor(rules, topic);
-  if (rule === undefined) return { ok: false, target: 'samples', reason: `no mapping rule matches topic ${topic}` };
+  if (rule === undefined)
+    return { ok: false, target: 'samples', reason: `no mapping rule matches topic ${topic}` };
   if (rule.target === 'inspections') {
     const decoded = decodeMessage(TOPICS.inspections, payload);
     return decoded.ok
@@ -46,14 +53,16 @@ export function mapMessage(
       : { ok: false, target: 'inspections', reason: `topic ${topic}: ${decoded.reason}` };
   }
   const problem = tagPathProblem(topic);
-  if (problem) return { ok: false, target: 'samples', reason: `topic ${topic} is not a tag path: ${problem}` };
+  if (problem)
+    return { ok: false, target: 'samples', reason: `topic ${topic} is not a tag path: ${problem}` };
   const sample = readSample(rule.payload, payload, receivedAt);
-  if (typeof sample === 'string') return { ok: false, target: 'samples', reason: `topic ${topic}: ${sample}` };
+  if (typeof sample === 'string')
+    return { ok: false, target: 'samples', reason: `topic ${topic}: ${sample}` };
   return { ok: true, target: 'samples', tag: topic as TagPath, sample };
 }
 
 /** The sample, or the reason the payload holds none. */
-function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: EpochUs): Sample | string {
+function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: EpochUs): MappedSample | string {
   let text: string;
   try {
     text = decoder.decode(payload);
@@ -62,7 +71,7 @@ function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: Epoc
   }
   if (mapper.kind === 'plain') {
     const value = readPlain(text.trim(), mapper.valueType);
-    return typeof value === 'object' ? value.problem : { ts: receivedAt, value, quality: 'good' };
+    return typeof value === 'object' ? value.problem : { ts: receivedAt, value };
   }
   let json: unknown;
   try {
@@ -81,10 +90,11 @@ function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: Epoc
     const rawTs = at(json, mapper.tsPath);
     if (typeof rawTs !== 'number') return `${mapper.tsPath} must be a number of ${unitName(mapper.tsUnit)}`;
     const parsed = epochUsSchema.safeParse(Math.round(rawTs * TS_FACTOR[mapper.tsUnit]));
-    if (!parsed.success) return `${mapper.tsPath} ${rawTs} is not an instant in ${unitName(mapper.tsUnit)} before 2100`;
+    if (!parsed.success)
+      return `${mapper.tsPath} ${rawTs} is not an instant in ${unitName(mapper.tsUnit)} before 2100`;
     ts = parsed.data;
   }
-  return { ts, value: value.data, quality: 'good' };
+  return { ts, value: value.data };
 }
 
 function readPlain(

@@ -1,6 +1,14 @@
 import { epochUs } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
-import { DEMO_PLANT_RULES, mapMessage, mappingRulesSchema, topicFilterProblem, topicMatches } from './index.js';
+import {
+  DEMO_PLANT_RULES,
+  filterCovers,
+  mapMessage,
+  mappingRulesSchema,
+  subscriptionFilters,
+  topicFilterProblem,
+  topicMatches,
+} from './index.js';
 
 const NOW = epochUs(1_700_000_000_123_000);
 const bytes = (value: unknown): Uint8Array =>
@@ -19,6 +27,14 @@ describe('topicMatches (MQTT 5.0 §4.7)', () => {
     ['a/+', 'a/', true],
   ])('%s ~ %s → %s', (filter, topic, expected) => {
     expect(topicMatches(filter, topic)).toBe(expected);
+  });
+
+  it('subscribes only to filters no other covers, so a broker cannot deliver a message twice', () => {
+    expect(subscriptionFilters(DEMO_PLANT_RULES.map((rule) => rule.filter))).toEqual(['plant1/#']);
+    expect(subscriptionFilters(['a/+/c', 'a/b/+', 'a/b/c'])).toEqual(['a/+/c', 'a/b/+']);
+    expect(filterCovers('a/+', 'a/#')).toBe(false);
+    expect(filterCovers('#', '$SYS/#')).toBe(false);
+    expect(filterCovers('a/#', 'a')).toBe(true);
   });
 
   it('names invalid filters', () => {
@@ -40,12 +56,17 @@ describe('mapMessage with the demo plant rules', () => {
       ok: true,
       target: 'samples',
       tag: 'plant1/cells/line1/CAS_01/speed',
-      sample: { ts: 1_700_000_000_000_000, value: 1450.5, quality: 'good' },
+      sample: { ts: 1_700_000_000_000_000, value: 1450.5 },
     });
   });
 
   it('keeps string values (status)', () => {
-    const result = mapMessage(DEMO_PLANT_RULES, 'plant1/cells/line1/CAS_01/status', bytes({ value: 'idle', ts: 1 }), NOW);
+    const result = mapMessage(
+      DEMO_PLANT_RULES,
+      'plant1/cells/line1/CAS_01/status',
+      bytes({ value: 'idle', ts: 1 }),
+      NOW,
+    );
     expect(result).toMatchObject({ ok: true, sample: { value: 'idle', ts: 1000 } });
   });
 
@@ -66,8 +87,16 @@ describe('mapMessage with the demo plant rules', () => {
   it.each([
     ['plant1/cells/line1/CAS_01/speed', 'not json', /not JSON/],
     ['plant1/cells/line1/CAS_01/speed', { ts: 1 }, /has no value/],
-    ['plant1/cells/line1/CAS_01/speed', { value: { nested: 1 }, ts: 1 }, /must be a number, boolean or string/],
-    ['plant1/cells/line1/CAS_01/speed', { value: 1, ts: '2024-01-01' }, /ts must be a number of epoch milliseconds/],
+    [
+      'plant1/cells/line1/CAS_01/speed',
+      { value: { nested: 1 }, ts: 1 },
+      /must be a number, boolean or string/,
+    ],
+    [
+      'plant1/cells/line1/CAS_01/speed',
+      { value: 1, ts: '2024-01-01' },
+      /ts must be a number of epoch milliseconds/,
+    ],
     ['plant1/cells/line1/CAS_01/speed', { value: 1, ts: 1e18 }, /before 2100/],
     ['plant1/cells/speed', { value: 1, ts: 1 }, /not a tag path/],
     ['plant1/cells/line1/inspections/FQC', { cellId: 'x' }, /quality.inspections.v1: .*orderId/],
@@ -78,7 +107,12 @@ describe('mapMessage with the demo plant rules', () => {
   });
 
   it('refuses bytes that are not UTF-8', () => {
-    const result = mapMessage(DEMO_PLANT_RULES, 'plant1/cells/line1/CAS_01/speed', new Uint8Array([0xff, 0xfe]), NOW);
+    const result = mapMessage(
+      DEMO_PLANT_RULES,
+      'plant1/cells/line1/CAS_01/speed',
+      new Uint8Array([0xff, 0xfe]),
+      NOW,
+    );
     expect(result).toMatchObject({ ok: false, target: 'samples', reason: expect.stringMatching(/UTF-8/) });
   });
 
@@ -101,7 +135,10 @@ describe('configured rules', () => {
       sample: { value: 42.5, ts: NOW },
     });
     expect(mapMessage(rules, 'site/a/b/c/count', bytes('0x10'), NOW)).toMatchObject({ ok: false });
-    expect(mapMessage(rules, 'site/a/b/c/run', bytes('1'), NOW)).toMatchObject({ ok: true, sample: { value: true } });
+    expect(mapMessage(rules, 'site/a/b/c/run', bytes('1'), NOW)).toMatchObject({
+      ok: true,
+      sample: { value: true },
+    });
   });
 
   it('follows nested JSON paths and other time units', () => {
@@ -112,14 +149,18 @@ describe('configured rules', () => {
         payload: { kind: 'json', valuePath: 'data.v', tsPath: 'data.t', tsUnit: 's' },
       },
     ]);
-    expect(mapMessage(rules, 'site/a/b/x', bytes({ data: { v: 3, t: 1_700_000_000.5 } }), NOW)).toMatchObject({
-      ok: true,
-      sample: { value: 3, ts: 1_700_000_000_500_000 },
-    });
+    expect(mapMessage(rules, 'site/a/b/x', bytes({ data: { v: 3, t: 1_700_000_000.5 } }), NOW)).toMatchObject(
+      {
+        ok: true,
+        sample: { value: 3, ts: 1_700_000_000_500_000 },
+      },
+    );
   });
 
   it('rejects an invalid filter or mapper in config with its path', () => {
-    const parsed = mappingRulesSchema.safeParse([{ filter: 'a/#/b', target: 'samples', payload: { kind: 'xml' } }]);
+    const parsed = mappingRulesSchema.safeParse([
+      { filter: 'a/#/b', target: 'samples', payload: { kind: 'xml' } },
+    ]);
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual(
       expect.arrayContaining(['0.filter', '0.payload.kind']),

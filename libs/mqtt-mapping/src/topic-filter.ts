@@ -28,3 +28,26 @@ export function topicFilterProblem(filter: string): string | undefined {
   }
   return undefined;
 }
+
+/** True when every topic `specific` matches is also matched by `general`. */
+export function filterCovers(general: string, specific: string): boolean {
+  const g = general.split('/');
+  const s = specific.split('/');
+  for (let i = 0; i < g.length; i++) {
+    if (g[i] === '#') return !(i === 0 && s[0]?.startsWith('$'));
+    if (i >= s.length || s[i] === '#') return false;
+    if (g[i] !== '+' && g[i] !== s[i]) return false;
+    if (g[i] === '+' && s[i] !== '+' && i === 0 && s[i]?.startsWith('$')) return false;
+  }
+  return g.length === s.length;
+}
+
+/**
+ * The filters to subscribe to: those no other filter covers. A broker may deliver a message once per
+ * matching subscription (MQTT 5.0 §3.3.4), so subscribing to both `plant1/#` and
+ * `plant1/+/+/inspections/+` would bring every inspection twice; rules still route by the full list.
+ */
+export function subscriptionFilters(filters: readonly string[]): string[] {
+  const unique = [...new Set(filters)];
+  return unique.filter((filter) => !unique.some((other) => other !== filter && filterCovers(other, filter)));
+}

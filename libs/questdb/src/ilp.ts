@@ -3,6 +3,10 @@ import { createTransport, SenderOptions, type SenderTransport } from '@questdb/n
 import { QuestDbError } from './errors.js';
 import { LineEncoder, type Row } from './line-protocol.js';
 
+/** Rows for one table, either as row objects or already encoded as ILP lines (with their count). */
+export type TableWrite =
+  { table: TableSpec; rows: readonly Row[] } | { table: TableSpec; lines: string; count: number };
+
 export interface IlpWriterOptions {
   /** QuestDB's HTTP address, e.g. `http://127.0.0.1:9000`. */
   httpUrl: string;
@@ -36,26 +40,38 @@ export class IlpWriter {
   async write(table: TableSpec, rows: readonly Row[]): Promise<number> {
     if (rows.length === 0) return 0;
     const { text, skipped } = this.encoderFor(table).encode(rows);
-    if (text.length === 0) return 0;
-    try {
-      await this.transport.send(Buffer.from(text, 'utf8'));
-    } catch (error) {
-      throw toQuestDbError(error, table.name);
-    }
+    await this.send(table, text);
     return rows.length - skipped;
   }
 
-  async close(): Promise<void> {
-    await this.transport.close();
+  /** Writes whatever form a {@link TableWrite} holds; resolves with the number of rows sent. */
+  async writeTable(write: TableWrite): Promise<number> {
+    if ('rows' in write) return this.write(write.table, write.rows);
+    await this.send(write.table, write.lines);
+    return write.count;
   }
 
-  private encoderFor(table: TableSpec): LineEncoder {
+  /** The encoder of a table, for callers that build lines themselves (e.g. from columns). */
+  encoderFor(table: TableSpec): LineEncoder {
     let encoder = this.encoders.get(table.name);
     if (encoder?.table !== table) {
       encoder = new LineEncoder(table);
       this.encoders.set(table.name, encoder);
     }
     return encoder;
+  }
+
+  private async send(table: TableSpec, text: string): Promise<void> {
+    if (text.length === 0) return;
+    try {
+      await this.transport.send(Buffer.from(text, 'utf8'));
+    } catch (error) {
+      throw toQuestDbError(error, table.name);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
   }
 }
 

@@ -1,4 +1,4 @@
-export { sampleRows, tagMetaRow, TagTypes, valueTypeOf, type ValueType } from './samples.js';
+export { batchValueType, sampleLines, tagMetaRow, TagTypes, valueTypeOf, type ValueType } from './samples.js';
 export {
   commandResultRow,
   commandRow,

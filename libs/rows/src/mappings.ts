@@ -1,4 +1,4 @@
-import type { Row } from '@millrace/questdb';
+import { LineEncoder, type Row, type TableWrite } from '@millrace/questdb';
 import { TABLES, TOPICS, type MessageOf, type SampleBatch, type TopicSpec } from '@millrace/schema';
 import {
   commandResultRow,
@@ -9,11 +9,11 @@ import {
   riskEventRow,
   type TableRows,
 } from './records.js';
-import { sampleRows, tagMetaRow, type TagTypes } from './samples.js';
+import { sampleLines, tagMetaRow, type TagTypes } from './samples.js';
 
 /** What a batch of one topic's messages becomes: rows per table, and the messages refused (by index) with why. */
 export interface MappedBatch {
-  writes: TableRows[];
+  writes: TableWrite[];
   rejected: { index: number; reason: string }[];
   /** Newest source timestamp among the rows, for freshness (samples only). */
   newestSourceTs?: number;
@@ -39,6 +39,8 @@ function oneTable<Spec extends TopicSpec>(
   return { spec, group, map: (values) => ({ writes: [{ table, rows: values.map(toRow) }], rejected: [] }) };
 }
 
+const samplesEncoder = new LineEncoder(TABLES.samples);
+
 /**
  * Samples: a batch whose values do not fit its tag's type is refused whole (it goes to the DLQ with the
  * reason); the batches around it are written. `onAccepted` sees every accepted batch.
@@ -51,7 +53,8 @@ function samplesMapping(
     spec: TOPICS.samples,
     group: 'samples',
     map(values) {
-      const rows: Row[] = [];
+      let lines = '';
+      let count = 0;
       const rejected: MappedBatch['rejected'] = [];
       let newestSourceTs = 0;
       values.forEach((batch, index) => {
@@ -60,12 +63,14 @@ function samplesMapping(
           rejected.push({ index, reason: `${TOPICS.samples.name}: ${problem}` });
           return;
         }
-        sampleRows(batch, rows);
+        const { text, skipped } = sampleLines(batch, samplesEncoder);
+        lines += text;
+        count += batch.ts.length - skipped;
         onAccepted(batch);
-        const last = batch.samples[batch.samples.length - 1];
-        if (last && last.ts > newestSourceTs) newestSourceTs = last.ts;
+        const last = batch.ts[batch.ts.length - 1];
+        if (last !== undefined && last > newestSourceTs) newestSourceTs = last;
       });
-      return { writes: [{ table: TABLES.samples, rows }], rejected, newestSourceTs };
+      return { writes: [{ table: TABLES.samples, lines, count }], rejected, newestSourceTs };
     },
   };
 }

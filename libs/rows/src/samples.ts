@@ -1,5 +1,5 @@
 import type { SampleBatch, SampleValue, TagMeta, TagPath } from '@millrace/schema';
-import type { Row } from '@millrace/questdb';
+import type { ColumnValue, LineEncoder, Row } from '@millrace/questdb';
 
 export type ValueType = TagMeta['valueType'];
 
@@ -7,28 +7,42 @@ export function valueTypeOf(value: SampleValue): ValueType {
   return typeof value === 'number' ? 'number' : typeof value === 'boolean' ? 'boolean' : 'string';
 }
 
-/**
- * Rows of the `samples` table for one batch: numbers in `value`, booleans as 0/1 in `value` (so state tags
- * roll up and chart), strings in `value_text`.
- */
-export function sampleRows(batch: SampleBatch, into: Row[] = []): Row[] {
-  for (const sample of batch.samples) {
-    const value = sample.value;
-    into.push({
-      ts: sample.ts,
-      tag: batch.tag,
-      value: typeof value === 'number' ? value : typeof value === 'boolean' ? (value ? 1 : 0) : null,
-      value_text: typeof value === 'string' ? value : null,
-      quality: sample.quality,
-      source: batch.source,
-      ingest_ts: batch.ingestTs,
-    });
-  }
-  return into;
+/** The type of a batch's values: a batch holds one type (libs/schema sampleBatchSchema). */
+export function batchValueType(batch: SampleBatch): ValueType {
+  return valueTypeOf(batch.values[0] ?? 0);
 }
 
 /**
- * Remembers each tag's value type, from the tag catalog or else from its first sample, and names the
+ * The `samples` table's ILP lines for one batch, straight from its columns: numbers in `value`, booleans
+ * as 0/1 in `value` (so state tags roll up and chart), strings in `value_text`. Tag, source and ingest
+ * time are shared by the batch, so they are encoded once, not once per sample.
+ */
+export function sampleLines(batch: SampleBatch, encoder: LineEncoder): { text: string; skipped: number } {
+  const type = batchValueType(batch);
+  const varying: Record<string, readonly ColumnValue[]> =
+    type === 'string'
+      ? { value_text: batch.values as readonly string[] }
+      : {
+          value:
+            type === 'boolean'
+              ? (batch.values as readonly boolean[]).map((value) => (value ? 1 : 0))
+              : (batch.values as readonly number[]),
+        };
+  if (batch.quality !== undefined) varying.quality = batch.quality;
+  return encoder.encodeColumns(
+    {
+      tag: batch.tag,
+      source: batch.source,
+      ingest_ts: batch.ingestTs,
+      quality: batch.quality === undefined ? 'good' : undefined,
+    },
+    batch.ts,
+    varying,
+  );
+}
+
+/**
+ * Remembers each tag's value type, from the tag catalog or else from its first batch, and names the
  * batches that break it: a string arriving on a numeric tag would otherwise be written as a null value.
  * Bounded by the number of tags.
  */
@@ -41,18 +55,15 @@ export class TagTypes {
 
   /** The reason the batch does not fit its tag's type, or undefined when it fits (and is then learnt). */
   check(batch: SampleBatch): string | undefined {
+    const actual = batchValueType(batch);
     const expected = this.types.get(batch.tag);
-    const first = batch.samples[0];
-    if (first === undefined) return undefined;
-    const type = expected ?? valueTypeOf(first.value);
-    for (let index = 0; index < batch.samples.length; index += 1) {
-      const actual = valueTypeOf(batch.samples[index]!.value);
-      if (actual !== type) {
-        return `samples.${index}.value: ${batch.tag} carries ${type} values, got a ${actual}`;
-      }
+    if (expected === undefined) {
+      this.types.set(batch.tag, actual);
+      return undefined;
     }
-    if (expected === undefined) this.types.set(batch.tag, type);
-    return undefined;
+    return actual === expected
+      ? undefined
+      : `values: ${batch.tag} carries ${expected} values, got ${actual}s`;
   }
 }
 

@@ -8,32 +8,41 @@ const batch = {
   tag: 'plant1/coldmill/pltcm/stand1/roll_force',
   source: 'opcua:opc.tcp://127.0.0.1:4840',
   ingestTs: 1_736_809_000_500_000,
-  samples: [{ ts: 1_736_809_000_000_000, value: 12.5 }],
+  ts: [1_736_809_000_000_000, 1_736_809_001_000_000],
+  values: [12.5, 12.75],
 };
 
 describe('message codec', () => {
-  it('round-trips a sample batch and fills defaults', () => {
-    const decoded = decodeMessage(TOPICS.samples, encodeMessage(TOPICS.samples, batch));
-    expect(decoded).toEqual({
+  it('round-trips a sample batch', () => {
+    expect(decodeMessage(TOPICS.samples, encodeMessage(TOPICS.samples, batch))).toEqual({
       ok: true,
-      value: { ...batch, samples: [{ ts: 1_736_809_000_000_000, value: 12.5, quality: 'good' }] },
+      value: batch,
     });
   });
 
   it('names the failing field of a refused message', () => {
-    const decoded = decodeMessage(
-      TOPICS.samples,
-      bytes({ ...batch, samples: [{ ts: 'yesterday', value: 1 }] }),
-    );
+    const decoded = decodeMessage(TOPICS.samples, bytes({ ...batch, ts: ['yesterday', 1] }));
     expect(decoded.ok).toBe(false);
-    if (!decoded.ok) expect(decoded.reason).toMatch(/^plant\.samples\.v1: samples\.0\.ts:/);
+    if (!decoded.ok) expect(decoded.reason).toMatch(/^plant\.samples\.v1: ts\.0:/);
+  });
+
+  it('refuses columns of different lengths, and a batch mixing value types', () => {
+    const short = decodeMessage(TOPICS.samples, bytes({ ...batch, values: [1] }));
+    expect(short).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('values: has 1 values for 2 timestamps'),
+    });
+    const mixed = decodeMessage(TOPICS.samples, bytes({ ...batch, values: [1, 'two'] }));
+    expect(mixed).toMatchObject({ ok: false, reason: expect.stringContaining('values must be all numbers') });
+    expect(decodeMessage(TOPICS.samples, bytes({ ...batch, quality: ['good'] })).ok).toBe(false);
   });
 
   it('refuses nanosecond timestamps in a microsecond field', () => {
-    const ms = { ...batch, samples: [{ ts: 1_736_809_000_000, value: 1 }] };
-    // 1.7e12 µs is 1970-01-21: valid, so the unit bug must be caught by the brand in code, not here.
-    expect(decodeMessage(TOPICS.samples, bytes(ms)).ok).toBe(true);
-    const ns = { ...batch, samples: [{ ts: 1_736_809_000_000_000_000, value: 1 }] };
+    // 1.7e12 µs is 1970-01-21: valid, so a milliseconds bug must be caught by the brand in code, not here.
+    expect(
+      decodeMessage(TOPICS.samples, bytes({ ...batch, ts: [1_736_809_000_000, 1_736_809_001_000] })).ok,
+    ).toBe(true);
+    const ns = { ...batch, ts: [1_736_809_000_000_000_000, 1_736_809_001_000_000_000] };
     expect(decodeMessage(TOPICS.samples, bytes(ns)).ok).toBe(false);
   });
 

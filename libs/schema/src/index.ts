@@ -31,7 +31,6 @@ export {
   riskReasonSchema,
   RISK_RECOMMENDATIONS,
   sampleBatchSchema,
-  sampleSchema,
   tagMetaSchema,
   type CellMeasurements,
   type CoilRecord,
@@ -44,7 +43,6 @@ export {
   type PlantRecord,
   type ProductionOrder,
   type RiskEvent,
-  type Sample,
   type SampleBatch,
   type TagMeta,
 } from './messages.js';

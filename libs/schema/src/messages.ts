@@ -1,11 +1,6 @@
+import type { EpochUs } from '@millrace/time';
 import { z } from 'zod';
-import {
-  epochUsSchema,
-  identifierSchema,
-  qualitySchema,
-  sampleValueSchema,
-  sourceSchema,
-} from './primitives.js';
+import { epochUsSchema, identifierSchema, qualitySchema, sourceSchema } from './primitives.js';
 import { tagPathSchema } from './tag-path.js';
 
 const finite = z.number();
@@ -13,25 +8,50 @@ const nonNegative = z.number().min(0);
 
 // ---- plant.samples.v1 -------------------------------------------------------------------------
 
-export const sampleSchema = z.object({
-  /** Source timestamp (when the machine measured it). */
-  ts: epochUsSchema,
-  value: sampleValueSchema,
-  quality: qualitySchema.default('good'),
-});
-export type Sample = z.infer<typeof sampleSchema>;
+const epochUsArraySchema = z
+  .array(z.number().int().min(0).max(4_102_444_800_000_000))
+  // Branded as a whole: a per-element transform would cost a call per sample on the hottest path.
+  .transform((values) => values as EpochUs[]);
 
 /**
- * One Kafka message carries many samples of one tag: keyed by the tag, so per-tag order holds on one
- * partition, and the per-message overhead is paid once per batch rather than once per sample.
+ * One Kafka message carries many samples of one tag, as aligned columns (the uPlot habit): `ts[i]` is
+ * the source time of `values[i]`. Keyed by the tag, so a tag's samples keep their order on one
+ * partition; Kafka's per-message cost is paid once per batch, and columns are less than half the bytes
+ * of one object per sample and twice as fast to parse. A batch holds values of one type.
  */
-export const sampleBatchSchema = z.object({
-  tag: tagPathSchema,
-  source: sourceSchema,
-  /** When the ingest service received the batch. */
-  ingestTs: epochUsSchema,
-  samples: z.array(sampleSchema).min(1).max(10_000),
-});
+export const sampleBatchSchema = z
+  .object({
+    tag: tagPathSchema,
+    source: sourceSchema,
+    /** When the ingest service received the batch. */
+    ingestTs: epochUsSchema,
+    /** Source timestamps (when the machine measured), microseconds. */
+    ts: epochUsArraySchema.refine(
+      (ts) => ts.length >= 1 && ts.length <= 10_000,
+      'a batch holds 1 to 10000 samples',
+    ),
+    values: z.union([z.array(z.number()), z.array(z.boolean()), z.array(z.string().max(4096))], {
+      error: 'values must be all numbers, all booleans or all strings',
+    }),
+    /** Per-sample quality; absent means every sample is good. */
+    quality: z.array(qualitySchema).optional(),
+  })
+  .superRefine((batch, context) => {
+    if (batch.values.length !== batch.ts.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `has ${batch.values.length} values for ${batch.ts.length} timestamps`,
+      });
+    }
+    if (batch.quality !== undefined && batch.quality.length !== batch.ts.length) {
+      context.addIssue({
+        code: 'custom',
+        path: ['quality'],
+        message: `has ${batch.quality.length} entries for ${batch.ts.length} timestamps`,
+      });
+    }
+  });
 export type SampleBatch = z.infer<typeof sampleBatchSchema>;
 
 // ---- plant.tags.v1 (compacted catalog) --------------------------------------------------------

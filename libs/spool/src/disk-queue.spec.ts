@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +17,10 @@ const text = (value: string): Buffer => Buffer.from(value, 'utf8');
 const freshDir = (): string => mkdtempSync(join(tmpdir(), 'millrace-spool-'));
 const open = (dir: string, extra: Partial<DiskQueueOptions> = {}) =>
   DiskQueue.open({ dir, maxBytes: 1024 * 1024, ...extra });
-const segmentFiles = (dir: string): string[] => readdirSync(dir).filter((name) => name.endsWith('.log')).sort();
+const segmentFiles = (dir: string): string[] =>
+  readdirSync(dir)
+    .filter((name) => name.endsWith('.log'))
+    .sort();
 
 function drainAll(queue: DiskQueue): string[] {
   const out: string[] = [];
@@ -113,7 +124,10 @@ describe('DiskQueue', () => {
     const first = open(dir).queue;
     await first.append([text('good')]);
     await first.close();
-    appendFileSync(join(dir, segmentFiles(dir)[0] ?? ''), Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]));
+    appendFileSync(
+      join(dir, segmentFiles(dir)[0] ?? ''),
+      Buffer.from([0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]),
+    );
     const { queue, report } = open(dir);
     expect(report.truncated).toHaveLength(1);
     expect(drainAll(queue)).toEqual(['good']);

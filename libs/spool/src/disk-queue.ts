@@ -347,7 +347,8 @@ function scanSegment(
     offset += HEADER_BYTES + length;
     records += 1;
   }
-  if (reason === undefined) return { size: data.length, records, bytes: data.length - Math.min(from, data.length) };
+  if (reason === undefined)
+    return { size: data.length, records, bytes: data.length - Math.min(from, data.length) };
   // Everything from the first bad record on is cut: a later "record" may be garbage framed by chance.
   const fd = openSync(path, 'r+');
   try {

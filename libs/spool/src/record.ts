@@ -80,6 +80,11 @@ export function decodeRecord(bytes: Uint8Array): SpoolRecord {
     if (at !== data.length) throw new RangeError(`${data.length - at} bytes after the last message`);
     return { topic, messages };
   } catch (error) {
-    throw new SpoolError(`undecodable spool record: ${(error as Error).message}`, false, {}, { cause: error });
+    throw new SpoolError(
+      `undecodable spool record: ${(error as Error).message}`,
+      false,
+      {},
+      { cause: error },
+    );
   }
 }

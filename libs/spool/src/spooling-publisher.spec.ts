@@ -11,7 +11,7 @@ import { DiskQueue } from './disk-queue.js';
 import { SpoolFullError } from './errors.js';
 import { SpoolingPublisher, type KafkaSender } from './spooling-publisher.js';
 
-const logger = createLogger("spool-spec", (process.env.SPEC_LOG as "debug" | undefined) ?? "silent");
+const logger = createLogger('spool-spec', (process.env.SPEC_LOG as 'debug' | undefined) ?? 'silent');
 
 /** A Kafka stand-in: `down` makes sends fail as an unreachable broker does; `refuse` as a refusing one. */
 class FakeKafka implements KafkaSender {
@@ -61,11 +61,16 @@ const batch = (tag: string, n: number): SampleBatch => ({
   tag: tag as SampleBatch['tag'],
   source: 'mqtt:test',
   ingestTs: epochUs(1_700_000_000_000_000),
-  samples: [{ ts: epochUs(1_700_000_000_000_000 + n), value: n, quality: 'good' }],
+  ts: [epochUs(1_700_000_000_000_000 + n)],
+  values: [n],
 });
 const TAG = 'plant1/cells/line1/CAS_01/temperature';
 
-function setup(kafka: FakeKafka, dir = mkdtempSync(join(tmpdir(), 'millrace-publisher-')), maxBytes = 1 << 20) {
+function setup(
+  kafka: FakeKafka,
+  dir = mkdtempSync(join(tmpdir(), 'millrace-publisher-')),
+  maxBytes = 1 << 20,
+) {
   const { queue } = DiskQueue.open({ dir, maxBytes });
   const metrics = new Registry();
   const publisher = new SpoolingPublisher({
@@ -80,14 +85,16 @@ function setup(kafka: FakeKafka, dir = mkdtempSync(join(tmpdir(), 'millrace-publ
   return { publisher, queue, dir, metrics };
 }
 
-const values = (kafka: FakeKafka): number[] => kafka.received.map((message) => message.value.samples[0]?.ts ?? -1);
+const values = (kafka: FakeKafka): number[] => kafka.received.map((message) => message.value.ts[0] ?? -1);
 
 describe('SpoolingPublisher', () => {
   it('sends straight to Kafka while it answers', async () => {
     const kafka = new FakeKafka();
     const { publisher, queue } = setup(kafka);
     await publisher.start();
-    await expect(publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, 1) }])).resolves.toBe('sent');
+    await expect(publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, 1) }])).resolves.toBe(
+      'sent',
+    );
     expect(kafka.received).toHaveLength(1);
     expect(queue.depth).toBe(0);
     await publisher.stop();
@@ -98,10 +105,12 @@ describe('SpoolingPublisher', () => {
     const { publisher, queue, metrics } = setup(kafka);
     await publisher.start();
     const outcomes: Promise<string>[] = [];
-    for (let i = 0; i < 5; i++) outcomes.push(publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]));
+    for (let i = 0; i < 5; i++)
+      outcomes.push(publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]));
     await Promise.all(outcomes);
     kafka.down = true;
-    for (let i = 5; i < 30; i++) outcomes.push(publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]));
+    for (let i = 5; i < 30; i++)
+      outcomes.push(publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]));
     const settled = await Promise.all(outcomes);
     expect(settled.slice(5).every((outcome) => outcome === 'spooled')).toBe(true);
     expect(publisher.spooling).toBe(true);
@@ -109,7 +118,8 @@ describe('SpoolingPublisher', () => {
     expect(await metrics.getSingleMetricAsString('millrace_spool_records')).toContain('spool=');
     kafka.down = false;
     await waitFor(() => !publisher.spooling, 5_000, 'drain');
-    for (let i = 30; i < 35; i++) await publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]);
+    for (let i = 30; i < 35; i++)
+      await publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]);
     const base = 1_700_000_000_000_000;
     expect(values(kafka)).toEqual(Array.from({ length: 35 }, (_, i) => base + i));
     expect(queue.depth).toBe(0);
@@ -122,9 +132,9 @@ describe('SpoolingPublisher', () => {
     const first = setup(kafka);
     await first.publisher.start();
     for (let i = 0; i < 3; i++) {
-      await expect(first.publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }])).resolves.toBe(
-        'spooled',
-      );
+      await expect(
+        first.publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]),
+      ).resolves.toBe('spooled');
     }
     await first.publisher.stop();
     kafka.down = false;
@@ -159,7 +169,9 @@ describe('SpoolingPublisher', () => {
     const { publisher } = setup(kafka, undefined, 400);
     await publisher.start();
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }])),
+      Array.from({ length: 10 }, (_, i) =>
+        publisher.publish(TOPICS.samples, [{ key: TAG, value: batch(TAG, i) }]),
+      ),
     );
     expect(results.filter((result) => result.status === 'fulfilled').length).toBeGreaterThan(0);
     const refused = results.filter((result) => result.status === 'rejected');
@@ -172,8 +184,10 @@ describe('SpoolingPublisher', () => {
     const kafka = new FakeKafka();
     const { publisher } = setup(kafka);
     await publisher.start();
-    const invalid = { ...batch(TAG, 1), samples: [] };
-    await expect(publisher.publish(TOPICS.samples, [{ key: TAG, value: invalid }])).rejects.toThrow(TypeError);
+    const invalid = { ...batch(TAG, 1), ts: [] };
+    await expect(publisher.publish(TOPICS.samples, [{ key: TAG, value: invalid }])).rejects.toThrow(
+      TypeError,
+    );
     expect(kafka.sends).toBe(0);
     await publisher.stop();
   });

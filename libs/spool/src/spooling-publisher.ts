@@ -117,7 +117,8 @@ export class SpoolingPublisher {
     if (this.connected && this.queue.isEmpty) {
       this.mode = 'direct';
     } else {
-      if (!this.queue.isEmpty) this.logger.info({ records: this.queue.depth }, 'spool holds records: draining');
+      if (!this.queue.isEmpty)
+        this.logger.info({ records: this.queue.depth }, 'spool holds records: draining');
       this.startDrainer();
     }
   }
@@ -127,7 +128,10 @@ export class SpoolingPublisher {
    * sent), then sends or spools them after everything published before. Resolves once they are safe:
    * acknowledged by Kafka or fsynced in the spool.
    */
-  publish<Spec extends TopicSpec>(spec: Spec, messages: readonly OutgoingMessage<Spec>[]): Promise<PublishOutcome> {
+  publish<Spec extends TopicSpec>(
+    spec: Spec,
+    messages: readonly OutgoingMessage<Spec>[],
+  ): Promise<PublishOutcome> {
     if (this.stopped) return Promise.reject(new SpoolError(`publisher ${this.name} is stopped`, false));
     if (messages.length === 0) return Promise.resolve('sent');
     let record: SpoolRecord;
@@ -194,7 +198,10 @@ export class SpoolingPublisher {
     const runs = runsOf(batch, (item) => item.record.topic);
     for (const [index, run] of runs.entries()) {
       try {
-        await this.send(run[0]?.record.topic ?? '', run.flatMap((item) => item.record.messages));
+        await this.send(
+          run[0]?.record.topic ?? '',
+          run.flatMap((item) => item.record.messages),
+        );
         for (const item of run) item.resolve('sent');
       } catch (error) {
         if (!isKafkaRefusal(error)) return { items: runs.slice(index).flat(), error };
@@ -204,7 +211,8 @@ export class SpoolingPublisher {
             await this.send(item.record.topic, item.record.messages);
             item.resolve('sent');
           } catch (single) {
-            if (!isKafkaRefusal(single)) return { items: [...run.slice(at), ...runs.slice(index + 1).flat()], error: single };
+            if (!isKafkaRefusal(single))
+              return { items: [...run.slice(at), ...runs.slice(index + 1).flat()], error: single };
             item.reject(single);
           }
         }
@@ -256,7 +264,10 @@ export class SpoolingPublisher {
             // Nothing left and no await since the peek: switching here cannot reorder a publish.
             this.mode = 'direct';
             this.drainRunning = false;
-            this.logger.info({ records: drained }, 'Kafka reachable and spool drained: publishing directly again');
+            this.logger.info(
+              { records: drained },
+              'Kafka reachable and spool drained: publishing directly again',
+            );
             return;
           }
           const result = await this.sendSpooled(batch);
@@ -293,7 +304,10 @@ export class SpoolingPublisher {
     let done = 0;
     for (const run of runsOf(records, (entry) => entry.record.topic)) {
       try {
-        await this.send(run[0]?.record.topic ?? '', run.flatMap((entry) => entry.record.messages));
+        await this.send(
+          run[0]?.record.topic ?? '',
+          run.flatMap((entry) => entry.record.messages),
+        );
         done += run.length;
       } catch (error) {
         if (!isKafkaRefusal(error)) return { done, error };

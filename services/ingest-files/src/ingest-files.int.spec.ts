@@ -66,7 +66,7 @@ class TopicLog {
   }
 
   sampleCount(): number {
-    return this.samples.reduce((sum, batch) => sum + batch.samples.length, 0);
+    return this.samples.reduce((sum, batch) => sum + batch.ts.length, 0);
   }
 
   /** (tag, ts) pairs seen more than once. */
@@ -74,8 +74,8 @@ class TopicLog {
     const seen = new Set<string>();
     let duplicates = 0;
     for (const batch of this.samples)
-      for (const sample of batch.samples) {
-        const key = `${batch.tag}@${sample.ts}`;
+      for (const ts of batch.ts) {
+        const key = `${batch.tag}@${ts}`;
         if (seen.has(key)) duplicates += 1;
         seen.add(key);
       }

@@ -23,7 +23,8 @@ const SERVICE = 'ingest-mqtt';
 export function rulesFrom(config: Pick<IngestMqttConfig, 'INGEST_MQTT_RULES'>): MappingRules {
   if (config.INGEST_MQTT_RULES === undefined) return DEMO_PLANT_RULES;
   const parsed = mappingRulesSchema.safeParse(config.INGEST_MQTT_RULES);
-  if (!parsed.success) throw new ConfigError([{ key: 'INGEST_MQTT_RULES', message: describeIssues(parsed.error) }]);
+  if (!parsed.success)
+    throw new ConfigError([{ key: 'INGEST_MQTT_RULES', message: describeIssues(parsed.error) }]);
   return parsed.data;
 }
 

@@ -1,5 +1,5 @@
 import type { PipelineProducer } from '@millrace/kafka';
-import { mapMessage, type MappingRules } from '@millrace/mqtt-mapping';
+import { mapMessage, subscriptionFilters, type MappingRules } from '@millrace/mqtt-mapping';
 import type { Logger } from '@millrace/observability';
 import { TOPICS } from '@millrace/schema';
 import { SpoolFullError, type SpoolingPublisher } from '@millrace/spool';
@@ -92,7 +92,10 @@ export class MqttIngestor {
 
   private subscribe(): void {
     const filters = Object.fromEntries(
-      this.options.rules.map((rule) => [rule.filter, { qos: 1 as const, rh: 1 as const }]),
+      subscriptionFilters(this.options.rules.map((rule) => rule.filter)).map((filter) => [
+        filter,
+        { qos: 1 as const, rh: 1 as const },
+      ]),
     );
     this.client.subscribe(filters, (error, granted) => {
       if (error) {
@@ -162,12 +165,19 @@ export class MqttIngestor {
     const ingestTs = nowUs();
     const messages = batches.map((batch) => ({
       key: batch.tag,
-      value: { tag: batch.tag, source: batch.source, ingestTs, samples: batch.samples },
+      // One type per batch (SampleBatcher), so the union of arrays holds.
+      value: {
+        tag: batch.tag,
+        source: batch.source,
+        ingestTs,
+        ts: batch.ts,
+        values: batch.values as number[],
+      },
     }));
     try {
       await this.options.publisher.publish(this.topics.samples, messages);
     } catch (error) {
-      const samples = batches.reduce((sum, batch) => sum + batch.samples.length, 0);
+      const samples = batches.reduce((sum, batch) => sum + batch.ts.length, 0);
       await this.publishFailed('samples', undefined, undefined, error, samples);
     }
   }

@@ -1,19 +1,23 @@
-import type { Sample, TagPath } from '@millrace/schema';
+import type { MappedSample } from '@millrace/mqtt-mapping';
+import type { SampleValue, TagPath } from '@millrace/schema';
+import type { EpochUs } from '@millrace/time';
 
-/** One tag's samples collected for one Kafka message. */
+/** One tag's samples of one value type, as the columns of one sample batch message. */
 export interface TagBatch {
   tag: TagPath;
   source: string;
-  samples: Sample[];
+  ts: EpochUs[];
+  values: SampleValue[];
 }
 
 /**
  * Collects samples per tag and hands them over together: after `lingerMs`, or at once when
  * `maxSamples` are waiting. `add` returns the promise of the flush that will carry the sample, so a
- * caller can acknowledge its source only once that flush is safe.
+ * caller can acknowledge its source only once that flush is safe. A sample batch holds values of one
+ * type, so a tag whose value changes type (a number, then a string) gets one batch per type.
  */
 export class SampleBatcher {
-  private batches = new Map<TagPath, TagBatch>();
+  private batches = new Map<string, TagBatch>();
   private waiting = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushed: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -23,13 +27,15 @@ export class SampleBatcher {
     private readonly deliver: (batches: TagBatch[]) => Promise<void>,
   ) {}
 
-  add(tag: TagPath, source: string, sample: Sample): Promise<void> {
-    let batch = this.batches.get(tag);
+  add(tag: TagPath, source: string, sample: MappedSample): Promise<void> {
+    const key = `${tag}\u0000${typeof sample.value}`;
+    let batch = this.batches.get(key);
     if (batch === undefined) {
-      batch = { tag, source, samples: [] };
-      this.batches.set(tag, batch);
+      batch = { tag, source, ts: [], values: [] };
+      this.batches.set(key, batch);
     }
-    batch.samples.push(sample);
+    batch.ts.push(sample.ts);
+    batch.values.push(sample.value);
     this.waiting += 1;
     this.flushed ??= deferred();
     const promise = this.flushed.promise;

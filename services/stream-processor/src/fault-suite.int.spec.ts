@@ -45,10 +45,11 @@ function messagesOf(chunk: number): OutgoingMessage<typeof TOPICS.samples>[] {
         tag,
         source: 'fault-suite',
         ingestTs: 1_763_000_000_000_000,
-        samples: Array.from({ length: PER_MESSAGE }, (_, i) => ({
-          ts: 1_763_000_000_000_000 + (round * PER_MESSAGE + i) * 1_000,
-          value: (index * PER_MESSAGE + i) % 1_000,
-        })),
+        ts: Array.from(
+          { length: PER_MESSAGE },
+          (_, i) => 1_763_000_000_000_000 + (round * PER_MESSAGE + i) * 1_000,
+        ),
+        values: Array.from({ length: PER_MESSAGE }, (_, i) => (index * PER_MESSAGE + i) % 1_000),
       },
     };
   });
@@ -57,8 +58,7 @@ function messagesOf(chunk: number): OutgoingMessage<typeof TOPICS.samples>[] {
 const expectedSum = (() => {
   let sum = 0;
   for (let chunk = 0; chunk < CHUNKS; chunk += 1)
-    for (const { value } of messagesOf(chunk))
-      for (const sample of value.samples) sum += sample.value as number;
+    for (const { value } of messagesOf(chunk)) for (const sample of value.values) sum += sample as number;
   return sum;
 })();
 

@@ -96,8 +96,8 @@ export class StreamProcessor {
   }
 
   private readonly mappings: StoreMapping[] = storeMappings(this.types, (batch: SampleBatch) => {
-    for (const sample of batch.samples) {
-      const outcome = this.windows.add(batch.tag, sample.ts, 0);
+    for (const ts of batch.ts) {
+      const outcome = this.windows.add(batch.tag, ts, 0);
       this.metrics.samples.inc({
         lateness: outcome === 'accepted' ? 'on_time' : outcome === 'late' ? 'late' : 'too_late',
       });
@@ -145,11 +145,12 @@ export class StreamProcessor {
       handler: async (messages, context) => {
         this.metrics.messages.inc({ topic }, messages.length);
         const { writes, rejected, newestSourceTs } = mapping.map(messages.map((message) => message.value));
-        for (const { table, rows } of writes) {
-          const stopTimer = this.metrics.writeSeconds.startTimer({ table: table.name });
-          const written = await writer.write(table, rows);
+        for (const write of writes) {
+          const table = write.table.name;
+          const stopTimer = this.metrics.writeSeconds.startTimer({ table });
+          const written = await writer.writeTable(write);
           stopTimer();
-          this.metrics.rows.inc({ table: table.name }, written);
+          this.metrics.rows.inc({ table }, written);
           await context.heartbeat();
         }
         if (newestSourceTs) this.metrics.sourceLagSeconds.set((nowUs() - newestSourceTs) / 1e6);

@@ -101,10 +101,8 @@ describe('rollups and replay against the real stack', () => {
         tag,
         source: 'test',
         ingestTs: 1_763_000_000_000_000,
-        samples: Array.from({ length: 100 }, (_, i) => ({
-          ts: 1_763_000_000_000_000 + (m * 100 + i) * 1000,
-          value: i,
-        })),
+        ts: Array.from({ length: 100 }, (_, i) => 1_763_000_000_000_000 + (m * 100 + i) * 1000),
+        values: Array.from({ length: 100 }, (_, i) => i),
       },
     }));
     const before = new Date(Date.now() - 1_000).toISOString();
