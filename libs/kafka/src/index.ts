@@ -1,5 +1,10 @@
 export { KafkaPipelineError, isRetriable } from './errors.js';
-export { createKafka, type KafkaClientOptions } from './client.js';
+export {
+  createKafka,
+  STORE_AND_FORWARD_RETRY,
+  type KafkaClientOptions,
+  type KafkaRetryOptions,
+} from './client.js';
 export { ensureTopics, type EnsureTopicsResult } from './admin.js';
 export { PipelineProducer, type OutgoingMessage, type RefusedMessage } from './producer.js';
 export {

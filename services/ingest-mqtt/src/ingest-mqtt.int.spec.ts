@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createKafka, ensureTopics, PipelineProducer } from '@millrace/kafka';
+import { createKafka, ensureTopics, PipelineProducer, STORE_AND_FORWARD_RETRY } from '@millrace/kafka';
 import { uniqueTopic, waitFor } from '@millrace/kafka/testing';
 import { mappingRulesSchema } from '@millrace/mqtt-mapping';
 import { createLogger } from '@millrace/observability';
@@ -79,7 +79,13 @@ async function startIngestor(options: {
   mqttUrl: string;
   clientId?: string;
 }): Promise<Harness> {
-  const kafka = createKafka({ brokers: options.brokers, clientId: 'ingest-mqtt-test', logger });
+  // The service's own retry bounds, so an outage hands over to the spool as quickly as in production.
+  const kafka = createKafka({
+    brokers: options.brokers,
+    clientId: 'ingest-mqtt-test',
+    logger,
+    retry: STORE_AND_FORWARD_RETRY,
+  });
   const samples = uniqueTopic(TOPICS.samples, 'mqtt');
   const inspections = uniqueTopic(TOPICS.inspections, 'mqtt');
   await ensureTopics(kafka, [
@@ -191,10 +197,10 @@ describe('ingest-mqtt', () => {
       );
     });
     await waitFor(() => inspections.length === 1, 10_000, 'the good inspection');
-    expect(received.map((batch) => sampleBatchSchema.parse(batch).source)).toEqual([
-      `mqtt:${tag}`,
-      `mqtt:${tag}`,
-    ]);
+    // The two good samples may arrive in one batch or two, depending on the linger: only their source matters.
+    expect(new Set(received.map((batch) => sampleBatchSchema.parse(batch).source))).toEqual(
+      new Set([`mqtt:${tag}`]),
+    );
     expect(valuesByTag(received).get(tag)).toEqual([21.5, 22.5]);
     for (const letter of [...dlqSamples, ...dlqInspections]) deadLetterSchema.parse(letter);
     // Dead letters are written as each message is refused, so their order is not the publish order.

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, type IngestMqttConfig } from '@millrace/config';
-import { createKafka, PipelineProducer } from '@millrace/kafka';
+import { createKafka, PipelineProducer, STORE_AND_FORWARD_RETRY } from '@millrace/kafka';
 import { DEMO_PLANT_RULES, mappingRulesSchema, type MappingRules } from '@millrace/mqtt-mapping';
 import { Observability } from '@millrace/observability';
 import { describeIssues } from '@millrace/schema';
@@ -43,7 +43,12 @@ class IngestMqttRunner implements OnApplicationBootstrap, BeforeApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const { config, observability } = this;
     const logger = observability.logger;
-    const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE, logger });
+    const kafka = createKafka({
+      brokers: config.MILLRACE_KAFKA_BROKERS,
+      clientId: SERVICE,
+      logger,
+      retry: STORE_AND_FORWARD_RETRY,
+    });
     this.producer = new PipelineProducer(kafka, SERVICE);
     const { queue, report } = DiskQueue.open({
       dir: join(config.MILLRACE_DATA_DIR, 'spool', SERVICE),

@@ -45,7 +45,13 @@ export interface EndpointIngestorOptions {
   endpoint: Endpoint;
   certificateManager: OPCUACertificateManager;
   /** Takes each sample; the batcher behind it sends them to Kafka. */
-  onSample: (tag: TagPath, source: string, ts: EpochUs, value: number | boolean | string, quality: Quality) => void;
+  onSample: (
+    tag: TagPath,
+    source: string,
+    ts: EpochUs,
+    value: number | boolean | string,
+    quality: Quality,
+  ) => void;
   onGap: (gap: Gap) => void;
   reconnect: BackoffOptions;
   connectTimeoutMs: number;
@@ -139,7 +145,11 @@ export class EndpointIngestor {
       this.current = attempt;
       this.stateValue = 'connecting';
       try {
-        const items = await withTimeout(attempt.open(), this.options.connectTimeoutMs, 'connect, browse and subscribe');
+        const items = await withTimeout(
+          attempt.open(),
+          this.options.connectTimeoutMs,
+          'connect, browse and subscribe',
+        );
         if (this.stopped) break;
         this.up(items);
         const reason = await attempt.lost;
@@ -270,11 +280,15 @@ class Attempt {
     session.on('session_closed', () => this.lose('session closed'));
     session.on('keepalive_failure', () => this.lose('session keep-alive failed'));
     const namespaces = (await session.readNamespaceArray()) as string[];
-    const explicit = endpoint.items.map((node: MonitoredNode) => ({ nodeId: resolveNodeId(node, namespaces), node }));
+    const explicit = endpoint.items.map((node: MonitoredNode) => ({
+      nodeId: resolveNodeId(node, namespaces),
+      node,
+    }));
     const browsed: { nodeId: string; tag: TagPath; root: BrowseRoot }[] = [];
     for (const root of endpoint.browse) browsed.push(...(await this.browseRoot(session, root, namespaces)));
     const { items, duplicates } = planItems(endpoint, explicit, browsed);
-    if (duplicates.length > 0) this.logger.warn({ duplicates: duplicates.slice(0, 20) }, 'nodes or tags found twice: first kept');
+    if (duplicates.length > 0)
+      this.logger.warn({ duplicates: duplicates.slice(0, 20) }, 'nodes or tags found twice: first kept');
     this.throwIfLost();
     return this.subscribe(session, items);
   }
@@ -338,7 +352,11 @@ class Attempt {
         if (item.statusCode.isGood()) accepted += 1;
         else {
           this.logger.warn(
-            { nodeId: group.items[index]?.nodeId, tag: group.items[index]?.tag, status: item.statusCode.toString() },
+            {
+              nodeId: group.items[index]?.nodeId,
+              tag: group.items[index]?.tag,
+              status: item.statusCode.toString(),
+            },
             'server refused a monitored item',
           );
         }
@@ -364,7 +382,9 @@ class Attempt {
     namespaces: readonly string[],
   ): Promise<{ nodeId: string; tag: TagPath; root: BrowseRoot }[]> {
     const ns = namespaceIndex(namespaces, root.namespaceUri);
-    const translated = await session.translateBrowsePath(makeBrowsePath(OBJECTS_FOLDER, relativePathText(root, ns)));
+    const translated = await session.translateBrowsePath(
+      makeBrowsePath(OBJECTS_FOLDER, relativePathText(root, ns)),
+    );
     const target = translated.targets?.[0]?.targetId;
     if (!translated.statusCode.isGood() || target === undefined) {
       throw new OpcuaMappingError(
@@ -413,7 +433,10 @@ class Attempt {
       frontier = next;
     }
     if (refused.length > 0) {
-      this.logger.warn({ count: refused.length, examples: refused.slice(0, 5) }, 'browsed variables that are not tag paths: skipped');
+      this.logger.warn(
+        { count: refused.length, examples: refused.slice(0, 5) },
+        'browsed variables that are not tag paths: skipped',
+      );
     }
     this.logger.info({ root: root.path, variables: found.length }, 'browsed');
     return found;

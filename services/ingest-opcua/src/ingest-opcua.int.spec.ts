@@ -18,13 +18,19 @@ import {
   OPCUAServer,
   SecurityPolicy,
   StatusCodes,
+  Variant,
+  VariantArrayType,
+  type UAObject,
   type UAVariable,
 } from 'node-opcua';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OpcuaIngest } from './opcua-ingest.js';
 
-const logger = createLogger('ingest-opcua-test', (process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent');
+const logger = createLogger(
+  'ingest-opcua-test',
+  (process.env.TEST_LOG_LEVEL as 'debug' | undefined) ?? 'silent',
+);
 const NAMESPACE = 'urn:millrace:ingest-opcua-test';
 /** Source timestamps are BASE_MS + 100 ms × the value, so a sample's timestamp can be checked against its value. */
 const BASE_MS = Date.UTC(2026, 0, 1);
@@ -88,14 +94,19 @@ async function startServer(port: number, site: string, counter: Counter): Promis
   // Another namespace first, so the test namespace's index is not the usual 1.
   addressSpace.registerNamespace('urn:millrace:decoy');
   const namespace = addressSpace.registerNamespace(NAMESPACE);
-  let parent = addressSpace.rootFolder.objects;
+  let parent: UAObject = addressSpace.rootFolder.objects;
   const path: string[] = [];
   for (const name of [site, 'area', 'line']) {
     path.push(name);
     parent = namespace.addFolder(parent, { browseName: name, nodeId: `s=${path.join('/')}` });
   }
   const variable = (name: string, dataType: DataType): UAVariable =>
-    namespace.addVariable({ organizedBy: parent, browseName: name, nodeId: `s=${site}/area/line/${name}`, dataType });
+    namespace.addVariable({
+      organizedBy: parent,
+      browseName: name,
+      nodeId: `s=${site}/area/line/${name}`,
+      dataType,
+    });
   const speed = variable('speed', DataType.Double);
   const running = variable('running', DataType.Boolean);
   const status = variable('status', DataType.String);
@@ -108,9 +119,18 @@ async function startServer(port: number, site: string, counter: Counter): Promis
       n % 10 === 0 ? StatusCodes.UncertainLastUsableValue : StatusCodes.Good,
       timestamp,
     );
-    running.setValueFromSource({ dataType: DataType.Boolean, value: n % 2 === 0 }, StatusCodes.Good, timestamp);
+    running.setValueFromSource(
+      { dataType: DataType.Boolean, value: n % 2 === 0 },
+      StatusCodes.Good,
+      timestamp,
+    );
     status.setValueFromSource({ dataType: DataType.String, value: `s${n % 3}` }, StatusCodes.Good, timestamp);
-    count.setValueFromSource({ dataType: DataType.Int64, value: [0, n] }, StatusCodes.Good, timestamp);
+    // node-opcua holds an Int64 as [high, low]; a scalar must say so, or it reads as an array.
+    count.setValueFromSource(
+      new Variant({ dataType: DataType.Int64, arrayType: VariantArrayType.Scalar, value: [0, n] }),
+      StatusCodes.Good,
+      timestamp,
+    );
   }, PERIOD_MS);
   await server.start();
   let stopped = false;
@@ -199,7 +219,8 @@ const browse = (name: string) => [{ namespaceUri: NAMESPACE, path: `${name}/area
 const endpointConfig = (url: string, name: string, extra: Record<string, unknown> = {}) => ({
   url,
   name,
-  samplingIntervalMs: PERIOD_MS,
+  // 0: report every change (Part 4, §5.12.1.2); sampling at the update period would alias and skip values.
+  samplingIntervalMs: 0,
   publishingIntervalMs: 200,
   browse: browse(name),
   ...extra,
@@ -210,8 +231,16 @@ describe('ingest-opcua', () => {
     const plant = site();
     const server = await startServer(await freePort(), plant, { next: 0 });
     const h = await startIngest([endpointConfig(server.url, plant)]);
-    await waitFor(() => samplesOf(h.received, `${plant}/area/line/speed`).length >= 25, 30_000, 'speed samples');
-    await waitFor(() => samplesOf(h.received, `${plant}/area/line/count`).length >= 5, 10_000, 'count samples');
+    await waitFor(
+      () => samplesOf(h.received, `${plant}/area/line/speed`).length >= 25,
+      30_000,
+      'speed samples',
+    );
+    await waitFor(
+      () => samplesOf(h.received, `${plant}/area/line/count`).length >= 5,
+      10_000,
+      'count samples',
+    );
 
     for (const batch of h.received) {
       expect(sampleBatchSchema.safeParse(batch).success).toBe(true);
@@ -231,10 +260,14 @@ describe('ingest-opcua', () => {
     const status = samplesOf(h.received, `${plant}/area/line/status`);
     expect(status.map((sample) => sample.value)).toContain('s1');
     const count = samplesOf(h.received, `${plant}/area/line/count`);
-    expect(count.every((sample) => sample.ts === (BASE_MS + (sample.value as number) * PERIOD_MS) * 1000)).toBe(true);
+    expect(
+      count.every((sample) => sample.ts === (BASE_MS + (sample.value as number) * PERIOD_MS) * 1000),
+    ).toBe(true);
     // Several samples of a tag share a message.
     expect(h.received.some((batch) => batch.ts.length > 1)).toBe(true);
-    expect(await h.metrics.getSingleMetricAsString('ingest_opcua_monitored_items')).toContain(`endpoint="${plant}"} 4`);
+    expect(await h.metrics.getSingleMetricAsString('ingest_opcua_monitored_items')).toContain(
+      `endpoint="${plant}"} 4`,
+    );
   });
 
   it('after a server restart, re-creates session, subscription and monitored items and records the gap', async () => {
@@ -275,7 +308,10 @@ describe('ingest-opcua', () => {
     let rows: { ts: number; end_ts: number; source: string }[] = [];
     await waitFor(
       async () => {
-        rows = await client.query(`SELECT ts, end_ts, source FROM ${TABLES.ingestGaps.name} WHERE endpoint = $1`, [plant]);
+        rows = await client.query(
+          `SELECT ts, end_ts, source FROM ${TABLES.ingestGaps.name} WHERE endpoint = $1`,
+          [plant],
+        );
         return rows.length > 0;
       },
       30_000,
@@ -288,7 +324,9 @@ describe('ingest-opcua', () => {
     expect(gap.ts / 1000).toBeLessThanOrEqual(outageStart + 1_000);
     expect(gap.end_ts / 1000).toBeGreaterThanOrEqual(outageEnd);
     expect(gap.end_ts / 1000).toBeLessThan(outageEnd + 15_000);
-    expect(await h.metrics.getSingleMetricAsString('ingest_opcua_gaps_total')).toContain(`endpoint="${plant}"} 1`);
+    expect(await h.metrics.getSingleMetricAsString('ingest_opcua_gaps_total')).toContain(
+      `endpoint="${plant}"} 1`,
+    );
   });
 
   it('keeps the other endpoints flowing while one is down or was never there', async () => {
@@ -312,7 +350,11 @@ describe('ingest-opcua', () => {
     await serverA.stop();
     await waitFor(() => h.state(plantA) !== 'up', 15_000, 'endpoint A seen down');
     const bBefore = samplesOf(h.received, tagB).length;
-    await waitFor(() => samplesOf(h.received, tagB).length >= bBefore + 30, 15_000, 'B still flowing while A is down');
+    await waitFor(
+      () => samplesOf(h.received, tagB).length >= bBefore + 30,
+      15_000,
+      'B still flowing while A is down',
+    );
     expect(h.state(plantB)).toBe('up');
     expect(h.state(plantA)).not.toBe('up');
   });
@@ -321,7 +363,11 @@ describe('ingest-opcua', () => {
     const plant = site();
     const server = await startServer(await freePort(), plant, { next: 0 });
     const h = await startIngest([endpointConfig(server.url, plant, { securityMode: 'SignAndEncrypt' })]);
-    await waitFor(() => samplesOf(h.received, `${plant}/area/line/speed`).length >= 5, 60_000, 'encrypted samples');
+    await waitFor(
+      () => samplesOf(h.received, `${plant}/area/line/speed`).length >= 5,
+      60_000,
+      'encrypted samples',
+    );
     expect(h.state(plant)).toBe('up');
   });
 });

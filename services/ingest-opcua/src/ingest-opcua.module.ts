@@ -22,14 +22,20 @@ const SERVICE = 'ingest-opcua';
 
 /** The configured endpoints, or the demo plant's; an invalid INGEST_OPCUA_ENDPOINTS stops start-up with its key. */
 export function endpointsFrom(
-  config: Pick<IngestOpcuaConfig, 'INGEST_OPCUA_ENDPOINTS' | 'INGEST_OPCUA_RECONNECT_INITIAL_MS' | 'INGEST_OPCUA_RECONNECT_MAX_MS'>,
+  config: Pick<
+    IngestOpcuaConfig,
+    'INGEST_OPCUA_ENDPOINTS' | 'INGEST_OPCUA_RECONNECT_INITIAL_MS' | 'INGEST_OPCUA_RECONNECT_MAX_MS'
+  >,
 ): readonly Endpoint[] {
   if (config.INGEST_OPCUA_RECONNECT_INITIAL_MS > config.INGEST_OPCUA_RECONNECT_MAX_MS) {
-    throw new ConfigError([{ key: 'INGEST_OPCUA_RECONNECT_INITIAL_MS', message: 'must not exceed INGEST_OPCUA_RECONNECT_MAX_MS' }]);
+    throw new ConfigError([
+      { key: 'INGEST_OPCUA_RECONNECT_INITIAL_MS', message: 'must not exceed INGEST_OPCUA_RECONNECT_MAX_MS' },
+    ]);
   }
   if (config.INGEST_OPCUA_ENDPOINTS === undefined) return DEMO_PLANT_ENDPOINTS;
   const parsed = endpointsSchema.safeParse(config.INGEST_OPCUA_ENDPOINTS);
-  if (!parsed.success) throw new ConfigError([{ key: 'INGEST_OPCUA_ENDPOINTS', message: describeIssues(parsed.error) }]);
+  if (!parsed.success)
+    throw new ConfigError([{ key: 'INGEST_OPCUA_ENDPOINTS', message: describeIssues(parsed.error) }]);
   return parsed.data;
 }
 
@@ -58,7 +64,12 @@ class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShut
     if (report.truncated.length > 0 || report.cursorReset) {
       logger.warn({ report }, 'spool repaired at start-up (the service stopped while writing)');
     }
-    this.publisher = new SpoolingPublisher({ producer: this.producer, queue, logger, metrics: observability.metrics });
+    this.publisher = new SpoolingPublisher({
+      producer: this.producer,
+      queue,
+      logger,
+      metrics: observability.metrics,
+    });
     await this.publisher.start();
     this.gapWriter = await IlpWriter.connect({ httpUrl: config.MILLRACE_QUESTDB_URL });
     const ingest = new OpcuaIngest({
@@ -71,13 +82,18 @@ class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShut
       metrics: observability.metrics,
       lingerMs: config.INGEST_OPCUA_LINGER_MS,
       batchMaxSamples: config.INGEST_OPCUA_BATCH_MAX_SAMPLES,
-      reconnect: { initialMs: config.INGEST_OPCUA_RECONNECT_INITIAL_MS, maxMs: config.INGEST_OPCUA_RECONNECT_MAX_MS },
+      reconnect: {
+        initialMs: config.INGEST_OPCUA_RECONNECT_INITIAL_MS,
+        maxMs: config.INGEST_OPCUA_RECONNECT_MAX_MS,
+      },
       connectTimeoutMs: config.INGEST_OPCUA_CONNECT_TIMEOUT_MS,
       silenceTimeoutMs: config.INGEST_OPCUA_SILENCE_TIMEOUT_MS,
     });
     this.ingest = ingest;
     // Ready while at least one endpoint delivers: one endpoint down must not take the others out of service.
-    observability.health.register('opcua', () => ingest.endpoints.some((endpoint) => endpoint.state === 'up'));
+    observability.health.register('opcua', () =>
+      ingest.endpoints.some((endpoint) => endpoint.state === 'up'),
+    );
     await ingest.start();
   }
 

@@ -1,10 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import {
-  ColumnBatcher,
-  type BackoffOptions,
-  type ColumnBatch,
-  type Endpoint,
-} from '@millrace/opcua-mapping';
+import { ColumnBatcher, type BackoffOptions, type ColumnBatch, type Endpoint } from '@millrace/opcua-mapping';
 import type { Logger } from '@millrace/observability';
 import type { IlpWriter } from '@millrace/questdb';
 import { TOPICS } from '@millrace/schema';
@@ -53,8 +48,9 @@ export class OpcuaIngest {
   constructor(private readonly options: OpcuaIngestOptions) {
     this.metrics = options.metrics ? registerMetrics(options.metrics) : undefined;
     this.topic = options.topic ?? TOPICS.samples;
-    this.batcher = new ColumnBatcher({ lingerMs: options.lingerMs, maxSamples: options.batchMaxSamples }, (batches) =>
-      this.deliver(batches),
+    this.batcher = new ColumnBatcher(
+      { lingerMs: options.lingerMs, maxSamples: options.batchMaxSamples },
+      (batches) => this.deliver(batches),
     );
     this.gaps = new GapRecorder(options.gapWriter, options.logger.child({ component: 'gaps' }), this.metrics);
   }
@@ -119,7 +115,10 @@ export class OpcuaIngest {
         await Promise.all(batches.map((batch) => this.publishOne(batch, ingestTs)));
         return;
       }
-      this.dropped(error, batches.reduce((sum, batch) => sum + batch.ts.length, 0));
+      this.dropped(
+        error,
+        batches.reduce((sum, batch) => sum + batch.ts.length, 0),
+      );
     }
   }
 
@@ -132,7 +131,8 @@ export class OpcuaIngest {
   }
 
   private dropped(error: unknown, samples: number): void {
-    const reason = error instanceof SpoolFullError ? 'spool_full' : error instanceof TypeError ? 'schema' : 'refused';
+    const reason =
+      error instanceof SpoolFullError ? 'spool_full' : error instanceof TypeError ? 'schema' : 'refused';
     this.metrics?.dropped.inc({ reason }, samples);
     // The publisher logs a full spool once per episode itself.
     if (reason !== 'spool_full') this.options.logger.error({ err: error, samples }, 'sample batch lost');
