@@ -37,4 +37,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Integration tests drive the real stack through the launcher (restart Kafka, QuestDB, Mosquitto), which
+    // no service may import; only their tests reach into infra.
+    files: ['**/*.int.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
 );

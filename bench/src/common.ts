@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { provisionStack, startStack, type RunningStack } from '@millrace/infra';
+import { provisionStack, startStack, type RunningStack, type StackPorts } from '@millrace/infra';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Ports of a benchmark's own stack, clear of the dev stack and of the test stack. */
-export const BENCH_PORTS = {
+export const BENCH_PORTS: StackPorts = {
   kafka: 29092,
   kafkaController: 29093,
   questdbHttp: 29000,
@@ -14,12 +14,15 @@ export const BENCH_PORTS = {
   mqtt: 21883,
 };
 
-/** A fresh Kafka + QuestDB + Mosquitto for one benchmark run, so a figure never depends on leftovers. */
-export async function startBenchStack(name: string): Promise<RunningStack> {
+/**
+ * A fresh Kafka + QuestDB + Mosquitto for one benchmark run, so a figure never depends on leftovers.
+ * A bench that may run while another holds {@link BENCH_PORTS} passes ports of its own.
+ */
+export async function startBenchStack(name: string, ports: StackPorts = BENCH_PORTS): Promise<RunningStack> {
   const stack = await startStack({
     dataDir: `${repoRoot}.millrace/bench-${name}`,
     cacheDir: `${repoRoot}.millrace/cache`,
-    ports: BENCH_PORTS,
+    ports,
     fresh: true,
     log: () => undefined,
   });

@@ -24,4 +24,5 @@ export {
   type RowResult,
   type SampleBatchInput,
 } from './mapping.js';
-export { ChunkBuilder, type ChunkMessages, type KeyedMessage } from './chunk.js';
+export { ChunkBuilder, MAX_SAMPLES_PER_BATCH, type ChunkMessages, type EncodedMessage } from './chunk.js';
+export { CsvReader, MAX_RECORD_CHARS, type CsvDialect, type CsvStep } from './csv.js';

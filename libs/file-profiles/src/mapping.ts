@@ -220,8 +220,9 @@ export function compileFileMapping(
 
   /** A cell's number; NaN for an empty cell (a value the machine did not write), INVALID for anything else. */
   function number(cell: string): number {
-    if (cell.trim() === '') return Number.NaN;
-    return parseDecimal(cell, separator) ?? INVALID;
+    const parsed = parseDecimal(cell, separator);
+    if (parsed !== undefined) return parsed;
+    return cell.trim() === '' ? Number.NaN : INVALID;
   }
 
   return { columns, mapRow };

@@ -19,3 +19,19 @@ describe('parseDecimal', () => {
     expect(parseDecimal('1e3', '.')).toBe(1000);
   });
 });
+
+describe('parseDecimal fast path', () => {
+  it('gives exactly the double Number() gives, for many plain decimals', () => {
+    for (let i = 0; i < 20_000; i += 1) {
+      const text = (Math.sin(i) * 10 ** (i % 9)).toFixed(i % 7);
+      expect(parseDecimal(text, '.')).toBe(Number(text));
+      expect(parseDecimal(text.replace('.', ','), ',')).toBe(Number(text));
+    }
+    expect(parseDecimal('123456789012345,6', ',')).toBe(123456789012345.6);
+    expect(parseDecimal('-0,0', ',')).toBe(-0);
+    expect(parseDecimal('+,5', ',')).toBe(0.5);
+    expect(parseDecimal('7,', ',')).toBe(7);
+    expect(parseDecimal('-', ',')).toBeUndefined();
+    expect(parseDecimal(',', ',')).toBeUndefined();
+  });
+});

@@ -145,11 +145,13 @@ export class EndpointIngestor {
       this.current = attempt;
       this.stateValue = 'connecting';
       try {
-        const items = await withTimeout(
-          attempt.open(),
-          this.options.connectTimeoutMs,
-          'connect, browse and subscribe',
-        );
+        // A stop, or a loss signal while connecting, ends the attempt at once instead of at its timeout.
+        const items = await Promise.race([
+          withTimeout(attempt.open(), this.options.connectTimeoutMs, 'connect, browse and subscribe'),
+          attempt.lost.then((reason): never => {
+            throw new OpcuaMappingError(`lost while connecting: ${reason}`, true);
+          }),
+        ]);
         if (this.stopped) break;
         this.up(items);
         const reason = await attempt.lost;

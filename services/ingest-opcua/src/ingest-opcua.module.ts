@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, type IngestOpcuaConfig } from '@millrace/config';
-import { createKafka, PipelineProducer } from '@millrace/kafka';
+import { createKafka, PipelineProducer, STORE_AND_FORWARD_RETRY } from '@millrace/kafka';
 import { DEMO_PLANT_ENDPOINTS, endpointsSchema, type Endpoint } from '@millrace/opcua-mapping';
 import { Observability } from '@millrace/observability';
 import { IlpWriter } from '@millrace/questdb';
@@ -55,7 +55,12 @@ class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const { config, observability } = this;
     const logger = observability.logger;
-    const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE, logger });
+    const kafka = createKafka({
+      brokers: config.MILLRACE_KAFKA_BROKERS,
+      clientId: SERVICE,
+      logger,
+      retry: STORE_AND_FORWARD_RETRY,
+    });
     this.producer = new PipelineProducer(kafka, SERVICE);
     const { queue, report } = DiskQueue.open({
       dir: join(config.MILLRACE_DATA_DIR, 'spool', SERVICE),
