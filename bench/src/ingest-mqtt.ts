@@ -282,7 +282,8 @@ function cpuSeconds(pid: number): number {
 
 async function receivedByIngest(): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${SERVICE_PORT}/metrics`)).text();
-  const match = /^ingest_mqtt_messages_total\{result="sample"\} (\S+)$/m.exec(text);
+  // Labels in any order: the registry adds `service` to every series.
+  const match = /^ingest_mqtt_messages_total\{[^}]*result="sample"[^}]*\} (\S+)$/m.exec(text);
   return match ? Number(match[1]) : 0;
 }
 

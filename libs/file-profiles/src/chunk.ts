@@ -95,8 +95,7 @@ export class ChunkBuilder {
         text.values.buffer[text.values.length++] = COMMA;
       }
       text.ts.reserve(this.tsDigitCount);
-      this.tsDigits.copy(text.ts.buffer, text.ts.length, 0, this.tsDigitCount);
-      text.ts.length += this.tsDigitCount;
+      copyBytes(this.tsDigits, 0, this.tsDigitCount, text.ts);
       this.writeValue(text.values, value);
       text.count += 1;
     }
@@ -155,24 +154,18 @@ export class ChunkBuilder {
       // Exact mantissa and power: the division is correctly rounded, as a JSON reader's parse of the text is.
       if (mantissa / power !== magnitude) continue;
       const digits = writeInteger(this.scratch, 0, mantissa);
-      if (scale === 0) {
-        this.scratch.copy(buffer, out.length, 0, digits);
-        out.length += digits;
-        return;
-      }
       const whole = digits - scale;
-      if (whole <= 0) {
+      if (scale === 0) {
+        copyBytes(this.scratch, 0, digits, out);
+      } else if (whole <= 0) {
         buffer[out.length++] = ZERO;
         buffer[out.length++] = DOT;
         for (let pad = whole; pad < 0; pad += 1) buffer[out.length++] = ZERO;
-        this.scratch.copy(buffer, out.length, 0, digits);
-        out.length += digits;
+        copyBytes(this.scratch, 0, digits, out);
       } else {
-        this.scratch.copy(buffer, out.length, 0, whole);
-        out.length += whole;
+        copyBytes(this.scratch, 0, whole, out);
         buffer[out.length++] = DOT;
-        this.scratch.copy(buffer, out.length, whole, digits);
-        out.length += scale;
+        copyBytes(this.scratch, whole, digits, out);
       }
       return;
     }
@@ -180,6 +173,14 @@ export class ChunkBuilder {
     out.reserve(printed.length);
     out.length += out.buffer.write(printed, out.length, 'latin1');
   }
+}
+
+/** Appends `from[start, end)` to `out` (room reserved); a loop, as Buffer#copy costs more than a few bytes. */
+function copyBytes(from: Buffer, start: number, end: number, out: Bytes): void {
+  const buffer = out.buffer;
+  let at = out.length;
+  for (let index = start; index < end; index += 1) buffer[at++] = from[index] as number;
+  out.length = at;
 }
 
 /** Writes a non-negative integer below 2^53 as decimal digits at `at`; returns the digit count. */

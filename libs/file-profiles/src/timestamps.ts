@@ -38,18 +38,34 @@ export function compileTimestampParser(format: string, timeZone: string): Timest
   let lastMinute = Number.NaN;
   let lastOffsets: MinuteOffsets = [];
 
-  const offsetsOf = (localMinute: number): MinuteOffsets => {
-    // Rows come in time order: most share the previous row's minute.
-    if (localMinute === lastMinute) return lastOffsets;
+  const minuteOffsets = (localMinute: number): MinuteOffsets => {
     let offsets = cache.get(localMinute);
     if (offsets === undefined) {
       offsets = localOffsets(zone, localMinute * MINUTE_MS);
       if (cache.size >= CACHE_LIMIT) cache.clear();
       cache.set(localMinute, offsets);
     }
-    lastMinute = localMinute;
-    lastOffsets = offsets;
     return offsets;
+  };
+  // Per local hour: its one offset when its first and last minute share it. With at most one change
+  // within ±12 h (see localOffsets), no change can then fall inside the hour. Spares the Intl calls
+  // of luxon's zone.offset for files with a row a second (a new minute every 60 rows).
+  const hourCache = new Map<number, MinuteOffsets | null>();
+  const offsetsOf = (localMinute: number): MinuteOffsets => {
+    // Rows come in time order: most share the previous row's minute.
+    if (localMinute === lastMinute) return lastOffsets;
+    const hour = Math.floor(localMinute / 60);
+    let whole = hourCache.get(hour);
+    if (whole === undefined) {
+      const first = minuteOffsets(hour * 60);
+      const last = minuteOffsets(hour * 60 + 59);
+      whole = first.length === 1 && last.length === 1 && first[0] === last[0] ? first : null;
+      if (hourCache.size >= CACHE_LIMIT) hourCache.clear();
+      hourCache.set(hour, whole);
+    }
+    lastMinute = localMinute;
+    lastOffsets = whole ?? minuteOffsets(localMinute);
+    return lastOffsets;
   };
   const fields = new Array<number>(order.length).fill(0);
 

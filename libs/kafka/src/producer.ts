@@ -1,5 +1,6 @@
 import {
   deadLetterTopicOf,
+  decodeMessage,
   encodeMessage,
   type DeadLetter,
   type MessageInputOf,
@@ -66,6 +67,24 @@ export class PipelineProducer {
         ...(message.headers ? { headers: message.headers } : {}),
       })),
     });
+  }
+
+  /**
+   * The trusted path for bulk producers that encode messages themselves (ingest-files writes sample
+   * batches as JSON text while reading, where validating each with zod cost as much as reading it).
+   * Use it ONLY for bytes built by code whose output a unit test decodes with `decodeMessage`
+   * against this topic's schema. As a guard against a drift of that code, the first message of each
+   * call is decoded and checked; a refusal throws a TypeError, as {@link send} does.
+   */
+  async sendEncoded<Spec extends TopicSpec>(
+    spec: Spec,
+    messages: readonly { key: string; value: Buffer }[],
+  ): Promise<void> {
+    const [first] = messages;
+    if (first === undefined) return;
+    const checked = decodeMessage(spec, first.value);
+    if (!checked.ok) throw new TypeError(checked.reason);
+    await this.producer.send({ topic: spec.name, acks: -1, messages: [...messages] });
   }
 
   /** Sends already-encoded bytes, e.g. a replay copying messages between topics. */

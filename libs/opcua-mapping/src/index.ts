@@ -35,6 +35,5 @@ export {
   type DataValueLike,
   type MappedValue,
 } from './data-value.js';
-export { ColumnBatcher, type ColumnBatch, type ColumnBatcherOptions } from './batcher.js';
 export { Backoff, backoffDelayMs, type BackoffOptions } from './backoff.js';
 export { GapTracker, type Gap } from './gaps.js';

@@ -43,3 +43,5 @@ export {
   type PublishOutcome,
   type SpoolingPublisherOptions,
 } from './spooling-publisher.js';
+export { openStoreAndForward, type StoreAndForward } from './store-and-forward.js';
+export { SampleBatcher, type SampleBatcherOptions, type SampleColumns } from './sample-batcher.js';

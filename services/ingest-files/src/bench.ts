@@ -42,7 +42,9 @@ async function main(): Promise<void> {
     plantTimeZone: 'Europe/Berlin',
     logger,
   });
-  const bytesPerRow = 132; // a MEAS row: timestamp + 11 decimal-comma values
+  // A MEAS row (timestamp + 11 decimal-comma values) is ~102 bytes; measured, so "100 MB" is 100 MB.
+  const sample = fixtureFile('MEAS', { coilId: 'SIZE', startWallMs: Date.UTC(2025, 0, 13), rows: 10_000 });
+  const bytesPerRow = sample.bytes.length / sample.rows;
   const file = (mb: number, coilId: string, day = 0) =>
     fixtureFile('MEAS', {
       coilId,

@@ -1,10 +1,8 @@
-import { join } from 'node:path';
 import { ConfigError, type IngestMqttConfig } from '@millrace/config';
-import { createKafka, PipelineProducer, STORE_AND_FORWARD_RETRY } from '@millrace/kafka';
 import { DEMO_PLANT_RULES, mappingRulesSchema, type MappingRules } from '@millrace/mqtt-mapping';
 import { Observability } from '@millrace/observability';
 import { describeIssues } from '@millrace/schema';
-import { DiskQueue, SpoolingPublisher } from '@millrace/spool';
+import { openStoreAndForward, type StoreAndForward } from '@millrace/spool';
 import {
   Inject,
   Injectable,
@@ -30,8 +28,7 @@ export function rulesFrom(config: Pick<IngestMqttConfig, 'INGEST_MQTT_RULES'>): 
 
 @Injectable()
 class IngestMqttRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private producer: PipelineProducer | undefined;
-  private publisher: SpoolingPublisher | undefined;
+  private kafkaPath: StoreAndForward | undefined;
   private ingestor: MqttIngestor | undefined;
 
   constructor(
@@ -43,27 +40,13 @@ class IngestMqttRunner implements OnApplicationBootstrap, BeforeApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const { config, observability } = this;
     const logger = observability.logger;
-    const kafka = createKafka({
+    this.kafkaPath = await openStoreAndForward({
+      service: SERVICE,
       brokers: config.MILLRACE_KAFKA_BROKERS,
-      clientId: SERVICE,
-      logger,
-      retry: STORE_AND_FORWARD_RETRY,
-    });
-    this.producer = new PipelineProducer(kafka, SERVICE);
-    const { queue, report } = DiskQueue.open({
-      dir: join(config.MILLRACE_DATA_DIR, 'spool', SERVICE),
+      dataDir: config.MILLRACE_DATA_DIR,
       maxBytes: config.SPOOL_MAX_BYTES,
+      observability,
     });
-    if (report.truncated.length > 0 || report.cursorReset) {
-      logger.warn({ report }, 'spool repaired at start-up (the service stopped while writing)');
-    }
-    this.publisher = new SpoolingPublisher({
-      producer: this.producer,
-      queue,
-      logger,
-      metrics: observability.metrics,
-    });
-    await this.publisher.start();
     this.ingestor = new MqttIngestor({
       mqttUrl: config.MILLRACE_MQTT_URL,
       clientId: config.INGEST_MQTT_CLIENT_ID,
@@ -73,8 +56,8 @@ class IngestMqttRunner implements OnApplicationBootstrap, BeforeApplicationShutd
       receiveMaximum: config.INGEST_MQTT_RECEIVE_MAXIMUM,
       lingerMs: config.INGEST_MQTT_LINGER_MS,
       batchMaxSamples: config.INGEST_MQTT_BATCH_MAX_SAMPLES,
-      publisher: this.publisher,
-      producer: this.producer,
+      publisher: this.kafkaPath.publisher,
+      producer: this.kafkaPath.producer,
       logger,
       metrics: observability.metrics,
     });
@@ -85,8 +68,7 @@ class IngestMqttRunner implements OnApplicationBootstrap, BeforeApplicationShutd
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.ingestor?.stop();
-    await this.publisher?.stop();
-    await this.producer?.disconnect();
+    await this.kafkaPath?.stop();
   }
 }
 

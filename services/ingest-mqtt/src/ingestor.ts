@@ -2,11 +2,10 @@ import type { PipelineProducer } from '@millrace/kafka';
 import { mapMessage, subscriptionFilters, type MappingRules } from '@millrace/mqtt-mapping';
 import type { Logger } from '@millrace/observability';
 import { TOPICS } from '@millrace/schema';
-import { SpoolFullError, type SpoolingPublisher } from '@millrace/spool';
+import { SampleBatcher, SpoolFullError, type SampleColumns, type SpoolingPublisher } from '@millrace/spool';
 import { nowUs } from '@millrace/time';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { Counter, type Registry } from 'prom-client';
-import { SampleBatcher, type TagBatch } from './sample-batcher.js';
 
 export interface MqttIngestorOptions {
   mqttUrl: string;
@@ -154,14 +153,14 @@ export class MqttIngestor {
         );
     } else {
       this.counters?.messages.inc({ result: 'sample' });
-      work = this.batcher.add(mapped.tag, `mqtt:${topic}`, mapped.sample);
+      work = this.batcher.add(mapped.tag, `mqtt:${topic}`, mapped.sample.ts, mapped.sample.value, 'good');
     }
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return work;
   }
 
-  private async deliverSamples(batches: TagBatch[]): Promise<void> {
+  private async deliverSamples(batches: SampleColumns[]): Promise<void> {
     const ingestTs = nowUs();
     const messages = batches.map((batch) => ({
       key: batch.tag,

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
 import { ConfigError, type IngestOpcuaConfig } from '@millrace/config';
-import { createKafka, PipelineProducer, STORE_AND_FORWARD_RETRY } from '@millrace/kafka';
 import { DEMO_PLANT_ENDPOINTS, endpointsSchema, type Endpoint } from '@millrace/opcua-mapping';
 import { Observability } from '@millrace/observability';
 import { IlpWriter } from '@millrace/questdb';
 import { describeIssues } from '@millrace/schema';
-import { DiskQueue, SpoolingPublisher } from '@millrace/spool';
+import { openStoreAndForward, type StoreAndForward } from '@millrace/spool';
 import {
   Inject,
   Injectable,
@@ -41,8 +40,7 @@ export function endpointsFrom(
 
 @Injectable()
 class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private producer: PipelineProducer | undefined;
-  private publisher: SpoolingPublisher | undefined;
+  private kafkaPath: StoreAndForward | undefined;
   private gapWriter: IlpWriter | undefined;
   private ingest: OpcuaIngest | undefined;
 
@@ -55,33 +53,19 @@ class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     const { config, observability } = this;
     const logger = observability.logger;
-    const kafka = createKafka({
+    this.kafkaPath = await openStoreAndForward({
+      service: SERVICE,
       brokers: config.MILLRACE_KAFKA_BROKERS,
-      clientId: SERVICE,
-      logger,
-      retry: STORE_AND_FORWARD_RETRY,
-    });
-    this.producer = new PipelineProducer(kafka, SERVICE);
-    const { queue, report } = DiskQueue.open({
-      dir: join(config.MILLRACE_DATA_DIR, 'spool', SERVICE),
+      dataDir: config.MILLRACE_DATA_DIR,
       maxBytes: config.SPOOL_MAX_BYTES,
+      observability,
     });
-    if (report.truncated.length > 0 || report.cursorReset) {
-      logger.warn({ report }, 'spool repaired at start-up (the service stopped while writing)');
-    }
-    this.publisher = new SpoolingPublisher({
-      producer: this.producer,
-      queue,
-      logger,
-      metrics: observability.metrics,
-    });
-    await this.publisher.start();
     this.gapWriter = await IlpWriter.connect({ httpUrl: config.MILLRACE_QUESTDB_URL });
     const ingest = new OpcuaIngest({
       endpoints: this.endpoints,
       pkiDir: config.INGEST_OPCUA_PKI_DIR ?? join(config.MILLRACE_DATA_DIR, SERVICE, 'pki'),
       trustUnknownServers: config.INGEST_OPCUA_TRUST_UNKNOWN_SERVERS,
-      publisher: this.publisher,
+      publisher: this.kafkaPath.publisher,
       gapWriter: this.gapWriter,
       logger,
       metrics: observability.metrics,
@@ -104,8 +88,7 @@ class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShut
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.ingest?.stop();
-    await this.publisher?.stop();
-    await this.producer?.disconnect();
+    await this.kafkaPath?.stop();
     await this.gapWriter?.close();
   }
 }

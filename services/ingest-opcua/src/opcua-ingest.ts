@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { ColumnBatcher, type BackoffOptions, type ColumnBatch, type Endpoint } from '@millrace/opcua-mapping';
+import type { BackoffOptions, Endpoint } from '@millrace/opcua-mapping';
 import type { Logger } from '@millrace/observability';
 import type { IlpWriter } from '@millrace/questdb';
 import { TOPICS } from '@millrace/schema';
-import { SpoolFullError, type SpoolingPublisher } from '@millrace/spool';
+import { SampleBatcher, SpoolFullError, type SampleColumns, type SpoolingPublisher } from '@millrace/spool';
 import { nowUs, type EpochUs } from '@millrace/time';
 import { OPCUACertificateManager } from 'node-opcua';
 import type { Registry } from 'prom-client';
@@ -38,7 +38,7 @@ export interface OpcuaIngestOptions {
  * written to `ingest_gaps`.
  */
 export class OpcuaIngest {
-  private readonly batcher: ColumnBatcher;
+  private readonly batcher: SampleBatcher;
   private readonly gaps: GapRecorder;
   private readonly metrics: IngestOpcuaMetrics | undefined;
   private readonly topic: typeof TOPICS.samples;
@@ -48,7 +48,7 @@ export class OpcuaIngest {
   constructor(private readonly options: OpcuaIngestOptions) {
     this.metrics = options.metrics ? registerMetrics(options.metrics) : undefined;
     this.topic = options.topic ?? TOPICS.samples;
-    this.batcher = new ColumnBatcher(
+    this.batcher = new SampleBatcher(
       { lingerMs: options.lingerMs, maxSamples: options.batchMaxSamples },
       (batches) => this.deliver(batches),
     );
@@ -67,7 +67,8 @@ export class OpcuaIngest {
         new EndpointIngestor({
           endpoint,
           certificateManager,
-          onSample: (tag, source, ts, value, quality) => this.batcher.add(tag, source, ts, value, quality),
+          onSample: (tag, source, ts, value, quality) =>
+            void this.batcher.add(tag, source, ts, value, quality),
           onGap: (gap) => this.gaps.record(gap),
           reconnect: this.options.reconnect,
           connectTimeoutMs: this.options.connectTimeoutMs,
@@ -96,7 +97,7 @@ export class OpcuaIngest {
     await this.gaps.stop();
   }
 
-  private deliver(batches: ColumnBatch[]): Promise<void> {
+  private deliver(batches: SampleColumns[]): Promise<void> {
     const work = this.publish(batches);
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
@@ -104,9 +105,9 @@ export class OpcuaIngest {
   }
 
   /** Never rejects: a loss is counted and logged, and the samples around it go on. */
-  private async publish(batches: ColumnBatch[]): Promise<void> {
+  private async publish(batches: SampleColumns[]): Promise<void> {
     const ingestTs = nowUs();
-    const message = (batch: ColumnBatch) => ({ key: batch.tag, value: { ...batch, ingestTs } });
+    const message = (batch: SampleColumns) => ({ key: batch.tag, value: { ...batch, ingestTs } });
     try {
       await this.options.publisher.publish(this.topic, batches.map(message));
     } catch (error) {
@@ -122,7 +123,7 @@ export class OpcuaIngest {
     }
   }
 
-  private async publishOne(batch: ColumnBatch, ingestTs: EpochUs): Promise<void> {
+  private async publishOne(batch: SampleColumns, ingestTs: EpochUs): Promise<void> {
     try {
       await this.options.publisher.publish(this.topic, [{ key: batch.tag, value: { ...batch, ingestTs } }]);
     } catch (error) {

@@ -1,18 +1,18 @@
 import { tagPath } from '@millrace/schema';
 import { epochUs } from '@millrace/time';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ColumnBatcher, type ColumnBatch } from './batcher.js';
+import { SampleBatcher, type SampleColumns } from './sample-batcher.js';
 
 const a = tagPath('p/q/r/a');
 const b = tagPath('p/q/r/b');
 
-describe('ColumnBatcher', () => {
+describe('SampleBatcher', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
   it('collects a tag into columns and hands the batches over after the linger', async () => {
-    const delivered: ColumnBatch[][] = [];
-    const batcher = new ColumnBatcher({ lingerMs: 20, maxSamples: 100 }, async (batches) => {
+    const delivered: SampleColumns[][] = [];
+    const batcher = new SampleBatcher({ lingerMs: 20, maxSamples: 100 }, async (batches) => {
       delivered.push(batches);
     });
     batcher.add(a, 'opcua:x', epochUs(1), 1.5, 'good');
@@ -30,8 +30,8 @@ describe('ColumnBatcher', () => {
   });
 
   it('flushes at once at maxSamples and splits a tag whose value type changes', async () => {
-    const delivered: ColumnBatch[][] = [];
-    const batcher = new ColumnBatcher({ lingerMs: 1_000, maxSamples: 3 }, async (batches) => {
+    const delivered: SampleColumns[][] = [];
+    const batcher = new SampleBatcher({ lingerMs: 1_000, maxSamples: 3 }, async (batches) => {
       delivered.push(batches);
     });
     batcher.add(a, 's', epochUs(1), 1, 'good');
@@ -48,8 +48,26 @@ describe('ColumnBatcher', () => {
   });
 
   it('refuses a cap above the size of one batch', () => {
-    expect(() => new ColumnBatcher({ lingerMs: 1, maxSamples: 10_001 }, async () => undefined)).toThrow(
+    expect(() => new SampleBatcher({ lingerMs: 1, maxSamples: 10_001 }, async () => undefined)).toThrow(
       RangeError,
     );
+  });
+
+  it('resolves each add only once the flush that carries it has been delivered', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const batcher = new SampleBatcher({ lingerMs: 1_000, maxSamples: 2 }, () => gate);
+    let carried = false;
+    const first = batcher.add(a, 's', epochUs(1), 1, 'good').then(() => {
+      carried = true;
+    });
+    void batcher.add(a, 's', epochUs(2), 2, 'good'); // the cap: flushes both
+    await Promise.resolve();
+    expect(carried).toBe(false);
+    release();
+    await first;
+    expect(carried).toBe(true);
   });
 });
