@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +22,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startStack } from '../../../infra/src/stack/stack.js';
 import type { RunningStack } from '../../../infra/src/stack/types.js';
 import { MqttIngestor } from './ingestor.js';
+import { freePort } from '../../../infra/src/stack/ports.js';
 
 const logger = createLogger(
   'ingest-mqtt-test',
@@ -33,17 +33,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Reads a topic from the beginning into an array, decoded as JSON; a rebalance's re-reads are skipped by offset. */
 async function collect<T>(kafka: Kafka, topic: string): Promise<T[]> {

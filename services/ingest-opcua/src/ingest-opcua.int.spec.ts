@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKafka, ensureTopics, PipelineProducer } from '@millrace/kafka';
@@ -26,6 +25,7 @@ import {
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { OpcuaIngest } from './opcua-ingest.js';
+import { freePort } from '../../../infra/src/stack/ports.js';
 
 const logger = createLogger(
   'ingest-opcua-test',
@@ -47,17 +47,6 @@ beforeAll(() => {
   pkiRoot = mkdtempSync(join(tmpdir(), 'millrace-ingest-opcua-pki-'));
 });
 afterAll(() => rmSync(pkiRoot, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** A counter shared across restarts of a test server, so values keep rising through an outage. */
 interface Counter {

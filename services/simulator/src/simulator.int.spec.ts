@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@millrace/kafka/testing';
@@ -23,19 +22,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Plant } from './plant.js';
 import { SIMULATOR_NAMESPACE_URI } from './opcua-server.js';
 import { SimulatorModule } from './simulator.module.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
+import { freePort } from '../../../infra/src/stack/ports.js';
 
 describe('simulator (in-process OPC UA server, shared MQTT broker)', () => {
   const stack = inject('stack');

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +12,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { provisionStack } from '../../../infra/src/provision.js';
 import { startStack } from '../../../infra/src/stack/stack.js';
 import type { RunningStack, StackOptions } from '../../../infra/src/stack/types.js';
+import { freePort } from '../../../infra/src/stack/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const processorMain = `${repoRoot}services/stream-processor/dist/main.js`;
@@ -20,17 +20,6 @@ const TAGS = 40;
 const MESSAGES = 2_000;
 const PER_MESSAGE = 100; // 200k samples in all
 const CHUNKS = 20;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Deterministic samples; integer values, so the checksum (a sum) is exact. */
 function messagesOf(chunk: number): OutgoingMessage<typeof TOPICS.samples>[] {

@@ -8,21 +8,10 @@ import { IlpWriter, QueryClient, type Row } from '@millrace/questdb';
 import { ALL_VIEWS, TABLES, TOPICS } from '@millrace/schema';
 import { epochUs, usToIso } from '@millrace/time';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Prng } from '@millrace/plant-sim';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../../infra/dist/cli.js', import.meta.url));
-
-/** mulberry32: a seeded PRNG, so a failing day can be reproduced from the seed in the test name. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('rollups and replay against the real stack', () => {
   const stack = inject('stack');
@@ -40,7 +29,8 @@ describe('rollups and replay against the real stack', () => {
 
   const seed = Math.floor(Math.random() * 2 ** 31);
   it(`every rollup row of a random day equals SAMPLE BY over raw (seed ${seed})`, async () => {
-    const random = prng(seed);
+    const prng = new Prng(seed);
+    const random = () => prng.next();
     const day = Date.UTC(2024, Math.floor(random() * 12), 1 + Math.floor(random() * 28)) * 1000;
     const prefix = `plant1/rollupcheck${seed}/line`;
     const rows: Row[] = [];
