@@ -24,6 +24,11 @@ export function renderMosquittoConf(config: MosquittoConfig): string {
     'persistence true',
     `persistence_location ${dir}`,
     'autosave_interval 60',
+    // Mosquitto queues at most 1000 QoS 1 messages per client by default and then drops the rest silently;
+    // an ingest that holds its PUBACKs until Kafka has the data would lose samples on any pause longer than
+    // a second at the demo plant's rates. The queue is bounded by bytes instead (256 MiB per client).
+    'max_queued_messages 0',
+    'max_queued_bytes 268435456',
     `user ${config.user}`,
     `log_dest file ${config.logFile}`,
     'log_type error',
