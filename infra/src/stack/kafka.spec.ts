@@ -69,4 +69,8 @@ describe('newClusterId', () => {
   it('differs between calls', () => {
     expect(new Set(Array.from({ length: 50 }, newClusterId)).size).toBe(50);
   });
+
+  it('never starts with a dash, which the storage tool would read as an option (1 in 64 ids would)', () => {
+    expect(Array.from({ length: 2_000 }, newClusterId).filter((id) => id.startsWith('-'))).toEqual([]);
+  });
 });

@@ -86,9 +86,16 @@ export function renderLog4jProperties(): string {
   ].join('\n')}\n`;
 }
 
-/** A new KRaft cluster id: 16 random bytes, base64url without padding (22 characters), as `kafka-storage random-uuid`. */
+/**
+ * A new KRaft cluster id: 16 random bytes, base64url without padding (22 characters), as `kafka-storage
+ * random-uuid`. Like Kafka's own Uuid.randomUuid, it never starts with `-`, which the storage tool's
+ * argument parser would take for an option.
+ */
 export function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export function kafkaJvmArgs(log4jFile: string): string[] {

@@ -7,3 +7,4 @@ export { streamProcessorConfigSchema, type StreamProcessorConfig } from './servi
 export { simulatorConfigSchema, type SimulatorConfig } from './services/simulator.js';
 export { ingestMqttConfigSchema, type IngestMqttConfig } from './services/ingest-mqtt.js';
 export { ingestOpcuaConfigSchema, type IngestOpcuaConfig } from './services/ingest-opcua.js';
+export { queryApiConfigSchema, type QueryApiConfig } from './services/query-api.js';

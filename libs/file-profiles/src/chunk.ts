@@ -23,6 +23,7 @@ export interface ChunkMessages {
 export const MAX_SAMPLES_PER_BATCH = 10_000;
 const MAX_SCALE = 12;
 const POWERS_OF_TEN = Array.from({ length: MAX_SCALE + 1 }, (_, k) => 10 ** k);
+const POWERS_OF_TEN_16 = Array.from({ length: 17 }, (_, k) => 10 ** k);
 const COMMA = 0x2c;
 const DOT = 0x2e;
 const MINUS = 0x2d;
@@ -32,6 +33,8 @@ const ZERO = 0x30;
 class Bytes {
   buffer = Buffer.allocUnsafe(1 << 16);
   length = 0;
+  /** Decimals of the last number written (values only). */
+  scale = 0;
 
   reserve(extra: number): void {
     if (this.length + extra <= this.buffer.length) return;
@@ -56,30 +59,36 @@ class ColumnText {
  *
  * Batches are written as JSON text while rows arrive, column by column, instead of as objects
  * that `JSON.stringify` walks later: number formatting was the largest cost of ingesting a file.
- * A row's timestamp is formatted once for all its columns, and a value as the shortest decimal
- * `m / 10^k` that is exactly the same double (what a file's `2,4990` becomes), so the text
- * decodes to the same numbers `JSON.stringify` would have written.
+ * A row's timestamp is formatted once for all its columns, and a value as a decimal `m / 10^k`
+ * that is exactly the same double (a file's `2,4990` becomes `2.499`, or `2.4990` next to values
+ * with four decimals), so the text decodes to the very numbers `JSON.stringify` would have written.
  */
 export class ChunkBuilder {
   private readonly columns: ColumnText[];
   private records: EncodedMessage[] = [];
   /** Digits of the current row's timestamp, shared by its columns. */
-  private readonly tsDigits = Buffer.alloc(20);
-  private tsDigitCount = 0;
-  private readonly scratch = Buffer.alloc(24);
+  private readonly tsDigits = new Bytes();
 
   constructor(
     private readonly profile: FileProfile,
     private readonly source: string,
     private readonly maxSamplesPerBatch = 1_000,
   ) {
-    if (!Number.isInteger(maxSamplesPerBatch) || maxSamplesPerBatch < 1 || maxSamplesPerBatch > MAX_SAMPLES_PER_BATCH)
-      throw new RangeError(`samples per batch must be 1 to ${MAX_SAMPLES_PER_BATCH}, not ${maxSamplesPerBatch}`);
+    if (
+      !Number.isInteger(maxSamplesPerBatch) ||
+      maxSamplesPerBatch < 1 ||
+      maxSamplesPerBatch > MAX_SAMPLES_PER_BATCH
+    )
+      throw new RangeError(
+        `samples per batch must be 1 to ${MAX_SAMPLES_PER_BATCH}, not ${maxSamplesPerBatch}`,
+      );
     this.columns = (profile.samples ?? []).map(() => new ColumnText());
   }
 
   add(row: MappedRow): void {
-    this.tsDigitCount = writeInteger(this.tsDigits, 0, row.ts);
+    this.tsDigits.length = 0;
+    writeScaled(this.tsDigits, row.ts, 0);
+    const tsDigits = this.tsDigits.length;
     for (let column = 0; column < this.columns.length; column += 1) {
       const value = row.values[column] ?? Number.NaN;
       // An empty cell is a value the machine did not write: no sample, rather than an invented zero.
@@ -94,8 +103,8 @@ export class ChunkBuilder {
         text.values.reserve(1);
         text.values.buffer[text.values.length++] = COMMA;
       }
-      text.ts.reserve(this.tsDigitCount);
-      copyBytes(this.tsDigits, 0, this.tsDigitCount, text.ts);
+      text.ts.reserve(tsDigits);
+      copyBytes(this.tsDigits.buffer, 0, tsDigits, text.ts);
       this.writeValue(text.values, value);
       text.count += 1;
     }
@@ -109,7 +118,11 @@ export class ChunkBuilder {
     (this.profile.samples ?? []).forEach((sample, index) => {
       const text = this.columns[index] as ColumnText;
       // The fields other than the arrays go through JSON.stringify, so tag and source are escaped as ever.
-      const head: Omit<SampleBatchInput, 'ts' | 'values'> = { tag: sample.tag, source: this.source, ingestTs };
+      const head: Omit<SampleBatchInput, 'ts' | 'values'> = {
+        tag: sample.tag,
+        source: this.source,
+        ingestTs,
+      };
       const open = Buffer.from(`${JSON.stringify(head).slice(0, -1)},"ts":[`, 'utf8');
       const middle = Buffer.from('],"values":[', 'utf8');
       const close = Buffer.from(']}', 'utf8');
@@ -141,32 +154,21 @@ export class ChunkBuilder {
   /** Writes a finite number as JSON: `m / 10^k` when that is exactly the double, else as JavaScript prints it. */
   private writeValue(out: Bytes, value: number): void {
     out.reserve(40); // sign, "0.", up to 12 zeros of scale and 16 digits
-    const buffer = out.buffer;
     let magnitude = value;
     if (value < 0) {
-      buffer[out.length++] = MINUS;
+      out.buffer[out.length++] = MINUS;
       magnitude = -value;
     }
-    for (let scale = 0; scale <= MAX_SCALE; scale += 1) {
+    // The column's last scale first: a column's values mostly share their number of decimals.
+    for (let attempt = -1; attempt <= MAX_SCALE; attempt += 1) {
+      const scale = attempt < 0 ? out.scale : attempt;
       const power = POWERS_OF_TEN[scale] as number;
       const mantissa = Math.round(magnitude * power);
       if (mantissa > Number.MAX_SAFE_INTEGER) break;
       // Exact mantissa and power: the division is correctly rounded, as a JSON reader's parse of the text is.
       if (mantissa / power !== magnitude) continue;
-      const digits = writeInteger(this.scratch, 0, mantissa);
-      const whole = digits - scale;
-      if (scale === 0) {
-        copyBytes(this.scratch, 0, digits, out);
-      } else if (whole <= 0) {
-        buffer[out.length++] = ZERO;
-        buffer[out.length++] = DOT;
-        for (let pad = whole; pad < 0; pad += 1) buffer[out.length++] = ZERO;
-        copyBytes(this.scratch, 0, digits, out);
-      } else {
-        copyBytes(this.scratch, 0, whole, out);
-        buffer[out.length++] = DOT;
-        copyBytes(this.scratch, whole, digits, out);
-      }
+      out.scale = scale;
+      writeScaled(out, mantissa, scale);
       return;
     }
     const printed = String(magnitude);
@@ -183,15 +185,23 @@ function copyBytes(from: Buffer, start: number, end: number, out: Bytes): void {
   out.length = at;
 }
 
-/** Writes a non-negative integer below 2^53 as decimal digits at `at`; returns the digit count. */
-function writeInteger(out: Buffer, at: number, value: number): number {
+/**
+ * Appends `mantissa / 10^scale` in decimal (`24990`, 4 → `2.4990`; `25`, 2 → `0.25`), room
+ * reserved; `mantissa` is an integer from 0 to 2^53.
+ */
+function writeScaled(out: Bytes, mantissa: number, scale: number): void {
   let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits += 1;
-  let rest = value;
-  for (let position = at + digits - 1; position >= at; position -= 1) {
+  while (digits < 16 && mantissa >= (POWERS_OF_TEN_16[digits] as number)) digits += 1;
+  if (digits <= scale) digits = scale + 1;
+  const length = scale > 0 ? digits + 1 : digits;
+  const buffer = out.buffer;
+  let at = out.length + length - 1;
+  let rest = mantissa;
+  for (let written = 0; written < digits; written += 1) {
+    if (written === scale && scale > 0) buffer[at--] = DOT;
     const next = Math.floor(rest / 10);
-    out[position] = ZERO + (rest - next * 10);
+    buffer[at--] = ZERO + (rest - next * 10);
     rest = next;
   }
-  return digits;
+  out.length += length;
 }

@@ -15,7 +15,6 @@ export type CsvStep = 'record' | 'unreadable' | 'more' | 'end';
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
-const UTF8_BOM = [0xef, 0xbb, 0xbf] as const;
 /** A record still open after this many characters is given up (a stray quote), so memory stays bounded. */
 export const MAX_RECORD_CHARS = 1 << 20;
 
@@ -52,7 +51,7 @@ export class CsvReader {
   /** Line number of the character at `pos`. */
   private lineNo = 1;
   private ended = false;
-  private started = false;
+  private bomChecked = false;
   /** Set when an unreadable record was given up and the rest of its first line is still to skip. */
   private skippingLine = false;
 
@@ -66,12 +65,7 @@ export class CsvReader {
 
   /** Appends the next bytes of the file. */
   push(bytes: Buffer): void {
-    let data = bytes;
-    if (!this.started) {
-      this.started = true;
-      if (UTF8_BOM.every((byte, index) => data[index] === byte)) data = data.subarray(UTF8_BOM.length);
-    }
-    const decoded = this.decoder ? this.decoder.write(data) : data.toString('latin1');
+    const decoded = this.decoder ? this.decoder.write(bytes) : bytes.toString('latin1');
     this.text = this.pos >= this.text.length ? decoded : this.text.slice(this.pos) + decoded;
     this.pos = 0;
   }
@@ -86,6 +80,14 @@ export class CsvReader {
 
   /** Reads the next record, skipping empty lines. */
   next(): CsvStep {
+    if (!this.bomChecked) {
+      // The UTF-8 BOM's bytes, decoded: one character, or three read as ISO-8859-1 (csv-parse's `bom`).
+      const bom = this.decoder ? '\uFEFF' : '\u00EF\u00BB\u00BF';
+      const start = this.text.slice(this.pos, this.pos + bom.length);
+      if (start.length < bom.length && !this.ended && bom.startsWith(start)) return 'more';
+      if (start === bom) this.pos += bom.length;
+      this.bomChecked = true;
+    }
     const { text, cells, delimiter, delimiterCode } = this;
     const length = text.length;
     const single = delimiter.length === 1;
@@ -126,7 +128,9 @@ export class CsvReader {
             if (!this.ended && length - this.pos <= MAX_RECORD_CHARS) return 'more';
             return this.giveUp(
               startLine,
-              this.ended ? 'quote not closed before the end of the file' : `record longer than ${MAX_RECORD_CHARS} characters`,
+              this.ended
+                ? 'quote not closed before the end of the file'
+                : `record longer than ${MAX_RECORD_CHARS} characters`,
             );
           }
           line += lineBreaks(text, p, closed);

@@ -1,4 +1,4 @@
-import { plantRecordSchema, sampleBatchSchema } from '@millrace/schema';
+import { decodeMessage, plantRecordSchema, TOPICS } from '@millrace/schema';
 import { epochUs, usToIso } from '@millrace/time';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,11 @@ function read(kind: FixtureKind, options: { rows?: number; unitStyle?: 'inline' 
   });
   const rows = cells.slice(profile.headerRows).map((row) => mapping.mapRow(row));
   return { file, profile, mapping, rows };
+}
+
+function decoded<T>(result: { ok: true; value: T } | { ok: false; reason: string }): T {
+  if (!result.ok) throw new Error(result.reason);
+  return result.value;
 }
 
 function good(rows: ReturnType<typeof read>['rows']): MappedRow[] {
@@ -76,17 +81,22 @@ describe('default profiles on doc-shaped fixtures', () => {
     expect([...(mapped[1]?.values ?? [])]).toEqual([100.5, 601, 401]);
   });
 
-  it('MEAS → wide to long: one batch per MP tag, valid against sampleBatchSchema', () => {
+  it('MEAS → wide to long: one batch per MP tag, each decoding against the samples schema', () => {
     const { rows, profile } = read('MEAS', { rows: 2_500 });
     const chunk = new ChunkBuilder(profile, 'file:MEAS', 1_000);
-    for (const row of good(rows)) chunk.add(row);
+    const mapped = good(rows);
+    for (const row of mapped) chunk.add(row);
     const { samples, records } = chunk.take(epochUs(1_736_809_000_000_000));
     expect(records).toHaveLength(0);
     expect(samples).toHaveLength(11 * 3); // 2 500 samples per tag in batches of ≤ 1 000
     expect(new Set(samples.map((s) => s.key)).size).toBe(11);
     expect(samples[0]?.key).toBe('plant1/coldmill/pltcm/mp00/thickness_file');
-    expect(samples.reduce((sum, s) => sum + s.value.ts.length, 0)).toBe(2_500 * 11);
-    for (const batch of samples) expect(sampleBatchSchema.safeParse(batch.value).success).toBe(true);
+    const batches = samples.map((s) => decoded(decodeMessage(TOPICS.samples, s.value)));
+    expect(batches.reduce((sum, batch) => sum + batch.ts.length, 0)).toBe(2_500 * 11);
+    // The third MP column's series, in order across its three batches: every row's instant and value.
+    const mp02 = batches.filter((batch) => batch.tag === 'plant1/coldmill/pltcm/mp02/thickness_file');
+    expect(mp02.flatMap((batch) => batch.ts)).toEqual(mapped.map((row) => row.ts));
+    expect(mp02.flatMap((batch) => batch.values as number[])).toEqual(mapped.map((row) => row.values[2]));
     expect(chunk.take(epochUs(1)).samples).toHaveLength(0);
   });
 

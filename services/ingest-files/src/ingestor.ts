@@ -8,7 +8,6 @@ import {
   CsvReader,
   createProfileMatcher,
   FileProfileError,
-  MAX_SAMPLES_PER_BATCH,
   type FileMapping,
   type FileProfile,
 } from '@millrace/file-profiles';
@@ -20,11 +19,13 @@ import { IngestFilesError } from './errors.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 
 /**
- * Defaults measured with bench/ingest-files (docs: the issue's MB/s and drop latency): fewer,
- * larger requests and messages cost less per sample; 20 000 rows keep a 10 MB file in ~5 chunks,
- * so sending overlaps reading.
+ * The service's config defaults (INGEST_FILES_CHUNK_ROWS, INGEST_FILES_BATCH_SAMPLES). Measured
+ * with bench/ingest-files: 10 000-row chunks of 10 000-sample messages cost ~5 % more CPU than
+ * these (kafkajs grows and zero-fills its encode buffers per message and per request), and larger
+ * chunks only lengthen the last send after a dropped file's last row.
  */
-const DEFAULT_CHUNK_ROWS = 20_000;
+const DEFAULT_CHUNK_ROWS = 5_000;
+const DEFAULT_BATCH_SAMPLES = 1_000;
 const READ_BYTES = 2 << 20; // 2 MiB
 
 export interface IngestTopics {
@@ -42,7 +43,7 @@ export interface FileIngestorOptions {
   logger: Logger;
   /** Rows per chunk: per Kafka request and per ledger fsync. */
   chunkRows?: number;
-  /** Samples per `plant.samples.v1` message, at most MAX_SAMPLES_PER_BATCH. */
+  /** Samples per `plant.samples.v1` message, 1 to 10 000 (the schema's bound; ChunkBuilder refuses more). */
   batchSamples?: number;
   retryMaxMs?: number;
   now?: () => EpochUs;
@@ -96,7 +97,7 @@ export class FileIngestor {
   constructor(private readonly options: FileIngestorOptions) {
     this.match = createProfileMatcher(options.profiles);
     this.chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
-    this.batchSamples = options.batchSamples ?? MAX_SAMPLES_PER_BATCH;
+    this.batchSamples = options.batchSamples ?? DEFAULT_BATCH_SAMPLES;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.now = options.now ?? nowUs;
   }

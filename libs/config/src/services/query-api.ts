@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { addressesShape } from '../addresses.js';
+import { configField } from '../fields.js';
+
+const DAY_MS = 86_400_000;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const queryApiConfigSchema = z.object({
+  ...addressesShape,
+  QUERY_API_PORT: configField.port(8080),
+  /** IANA zone of the plant: `now-1d/d` and `interval=1d` buckets follow its midnights (23 h / 25 h on DST days). */
+  MILLRACE_PLANT_TZ: configField.string('Europe/Berlin').refine(isTimeZone, 'must be an IANA time zone'),
+  QUERY_API_MAX_CONNECTIONS: configField.integer(8, 1, 64),
+  /** A query running longer is abandoned and answered with 504. */
+  QUERY_API_STATEMENT_TIMEOUT_MS: configField.integer(10_000, 100),
+  QUERY_API_MAX_TAGS: configField.integer(200, 1, 10_000),
+  QUERY_API_MAX_WIDTH: configField.integer(10_000, 1, 100_000),
+  /** Longest range a caller may force onto the raw table (`tier=raw`). */
+  QUERY_API_MAX_RAW_RANGE_MS: configField.integer(DAY_MS, 1_000),
+  /** Most buckets per tag for `agg` + `interval` queries. */
+  QUERY_API_MAX_BUCKETS: configField.integer(100_000, 1),
+  /** Gap rule for tags without `expected_period_ms` in the catalog; 0: never break their lines. */
+  QUERY_API_DEFAULT_EXPECTED_PERIOD_MS: configField.integer(0, 0),
+  /** A silence longer than expected period × this is a break; the margin absorbs clock jitter. */
+  QUERY_API_GAP_FACTOR: z.coerce.number().min(1).max(1_000).default(1.5),
+  /** How far before `from` (and after `to`) the edge samples are looked for. */
+  QUERY_API_EDGE_LOOKAROUND_MS: configField.integer(30 * DAY_MS, 0),
+  /** The catalog reads exact last values from raw over this window; older tags from the hourly rollup. */
+  QUERY_API_LAST_VALUE_LOOKBACK_MS: configField.integer(7 * DAY_MS, 60_000),
+  /** The catalog (and the set of known tags) is cached this long. */
+  QUERY_API_CATALOG_TTL_MS: configField.integer(2_000, 0),
+  QUERY_API_MAX_RECORDS: configField.integer(10_000, 1, 1_000_000),
+});
+
+export type QueryApiConfig = Readonly<z.infer<typeof queryApiConfigSchema>>;

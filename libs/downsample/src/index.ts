@@ -1,0 +1,11 @@
+export {
+  columnOf,
+  pixelGrid,
+  planM4,
+  tierForInterval,
+  type M4Plan,
+  type PixelGrid,
+  type Tier,
+} from './plan.js';
+export { emptyM4Columns, m4, m4OnGrid, m4Points, type M4Columns } from './m4.js';
+export { historianFrame, type EdgeSample, type FrameOptions, type SeriesFrame } from './frame.js';

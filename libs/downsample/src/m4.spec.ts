@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { m4, m4OnGrid, m4Points } from './m4.js';
+import { columnOf, pixelGrid, type PixelGrid } from './plan.js';
+
+/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * What a line chart draws in each pixel column: the vertical span of the polyline through the points
+ * over the column's x range, including segments that only pass through (interpolated at the borders).
+ */
+function drawnSpans(
+  times: readonly number[],
+  values: readonly number[],
+  grid: PixelGrid,
+  fromUs: number,
+  toUs: number,
+) {
+  const low = new Array<number>(grid.columns).fill(Infinity);
+  const high = new Array<number>(grid.columns).fill(-Infinity);
+  const mark = (column: number, value: number) => {
+    if (column < 0 || column >= grid.columns) return;
+    if (value < low[column]!) low[column] = value;
+    if (value > high[column]!) high[column] = value;
+  };
+  const inRange: number[] = [];
+  times.forEach((time, i) => {
+    if (time >= fromUs && time < toUs) inRange.push(i);
+  });
+  for (let k = 0; k < inRange.length; k += 1) {
+    const i = inRange[k]!;
+    mark(columnOf(times[i]!, grid), values[i]!);
+    const next = inRange[k + 1];
+    if (next === undefined) continue;
+    const [t0, v0, t1, v1] = [times[i]!, values[i]!, times[next]!, values[next]!];
+    // Every column border the segment crosses: the line's value there belongs to both columns.
+    for (let column = columnOf(t0, grid) + 1; column <= columnOf(t1, grid); column += 1) {
+      const x = grid.originUs + column * grid.pixelUs;
+      const y = v0 + ((v1 - v0) * (x - t0)) / (t1 - t0);
+      mark(column - 1, y);
+      mark(column, y);
+    }
+  }
+  return { low, high };
+}
+
+function randomSeries(random: () => number, count: number, startUs: number, spanUs: number) {
+  const times = Array.from({ length: count }, () => startUs + Math.floor(random() * spanUs)).sort(
+    (a, b) => a - b,
+  );
+  let level = 0;
+  const values = times.map(() => {
+    level += random() - 0.5;
+    // Rare one-sample spikes both ways: the case an average per column would erase.
+    const roll = random();
+    return roll < 0.002 ? level + 1_000 * random() : roll > 0.998 ? level - 1_000 * random() : level;
+  });
+  return { times, values };
+}
+
+describe('m4 fidelity', () => {
+  const seeds = [1, 2, 3, 42, 20_260_329, Math.floor(Math.random() * 2 ** 31)];
+  for (const seed of seeds) {
+    it(`per pixel column, the drawn min and max of the M4 answer equal those of raw (seed ${seed})`, () => {
+      const random = prng(seed);
+      const fromUs = 1_774_000_000_000_000;
+      const toUs = fromUs + 3_600_000_000 + Math.floor(random() * 86_400_000_000);
+      const width = 50 + Math.floor(random() * 2_000);
+      const raw = randomSeries(
+        random,
+        20_000 + Math.floor(random() * 50_000),
+        fromUs - 60_000_000,
+        toUs - fromUs + 120_000_000,
+      );
+
+      const columns = m4(raw.times, raw.values, fromUs, toUs, width);
+      const grid = pixelGrid(fromUs, toUs, width);
+      const points = m4Points(columns);
+      expect(points.times.length).toBeLessThanOrEqual(4 * width);
+
+      const fromRaw = drawnSpans(raw.times, raw.values, grid, fromUs, toUs);
+      const fromM4 = drawnSpans(points.times, points.values, grid, fromUs, toUs);
+      expect(fromM4.low).toEqual(fromRaw.low);
+      expect(fromM4.high).toEqual(fromRaw.high);
+    });
+  }
+
+  it('keeps a single-sample spike that an average per column would erase', () => {
+    const times = Array.from({ length: 1_000 }, (_, i) => i * 1_000);
+    const values = times.map((_, i) => (i === 537 ? 1e6 : 1));
+    const columns = m4(times, values, 0, 1_000_000, 10);
+    expect(Math.max(...columns.max)).toBe(1e6);
+    expect(columns.sum[5]! / columns.count[5]!).toBeLessThan(1e6 / 50); // the average hides it
+  });
+
+  it('skips samples outside the range and NaN values; aggregates per column', () => {
+    const columns = m4OnGrid(
+      [-5, 0, 1, 2, 10, 11, 25, 30],
+      [9, 1, 3, NaN, 4, 2, 7, 9],
+      0,
+      30,
+      pixelGrid(0, 30, 3),
+    );
+    expect(columns.column).toEqual([0, 1, 2]);
+    expect(columns.min).toEqual([1, 2, 7]);
+    expect(columns.max).toEqual([3, 4, 7]);
+    expect(columns.first).toEqual([1, 4, 7]);
+    expect(columns.last).toEqual([3, 2, 7]);
+    expect(columns.count).toEqual([2, 2, 1]);
+    expect(columns.firstTimes).toEqual([0, 10, 25]);
+  });
+});

@@ -1,0 +1,95 @@
+import { tagPathSchema } from '@millrace/schema';
+import { z } from 'zod';
+import type { RouteDoc } from '../http/openapi.js';
+import { repeated, timeRangeShape } from '../http/params.js';
+
+export const TIER_NAMES = ['raw', '1s', '1m', '1h'] as const;
+export const AGGREGATES = ['avg', 'min', 'max', 'last', 'count'] as const;
+
+export const seriesQuerySchema = z
+  .object({
+    tag: repeated(tagPathSchema)
+      .refine((tags) => tags.length > 0, 'at least one tag')
+      .describe('Tag path; repeat for several tags'),
+    ...timeRangeShape,
+    width: z.coerce
+      .number()
+      .int()
+      .min(1, 'width must be at least 1 pixel')
+      .optional()
+      .describe('Chart width in pixels: M4 returns at most one bucket (4 values) per pixel column'),
+    agg: z.enum(AGGREGATES).optional().describe('With interval: one aggregate per fixed bucket, for tables'),
+    interval: z
+      .string()
+      .max(8)
+      .optional()
+      .describe(
+        'Bucket for agg: 30s, 1m, 1h, 8h, 1d; days follow the plant time zone (DST days are 23 h / 25 h)',
+      ),
+    tier: z
+      .enum(['auto', ...TIER_NAMES])
+      .default('auto')
+      .describe('Force a storage tier; raw is refused for ranges longer than the configured maximum'),
+  })
+  .superRefine((query, context) => {
+    if ((query.agg === undefined) !== (query.interval === undefined))
+      context.addIssue({ code: 'custom', path: ['interval'], message: 'agg and interval go together' });
+    if (query.agg === undefined && query.width === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: ['width'],
+        message: 'width is required (or agg with interval)',
+      });
+  });
+export type SeriesQuery = z.infer<typeof seriesQuerySchema>;
+
+const rangeEcho = z.object({
+  raw: z.string().describe('As the caller wrote it'),
+  iso: z.string().describe('The instant it resolved to'),
+});
+
+const nullableNumbers = z.array(z.number().nullable());
+
+export const m4SeriesSchema = z.object({
+  tag: z.string(),
+  times: z.array(z.number()).describe('Epoch seconds (uPlot x); a null in the value arrays is a gap'),
+  min: nullableNumbers,
+  max: nullableNumbers,
+  avg: nullableNumbers,
+  last: nullableNumbers,
+  count: z.array(z.number().int()).describe('Samples per point'),
+});
+
+export const aggSeriesSchema = z.object({
+  tag: z.string(),
+  times: z.array(z.number()).describe('Epoch seconds of each bucket start'),
+  values: nullableNumbers,
+});
+
+export const seriesResponseSchema = z.object({
+  mode: z.enum(['m4', 'agg']),
+  tier: z.enum(TIER_NAMES).describe('Storage tier read'),
+  from: rangeEcho,
+  to: rangeEcho,
+  bucketMs: z.number().describe('Pixel column (m4) or interval (agg) length'),
+  rowsScanned: z.number().int().describe('Rows of the tier read'),
+  series: z.array(z.union([m4SeriesSchema, aggSeriesSchema])),
+});
+export type SeriesResponse = z.infer<typeof seriesResponseSchema>;
+export type M4Series = z.infer<typeof m4SeriesSchema>;
+export type AggSeries = z.infer<typeof aggSeriesSchema>;
+
+export const SERIES_ROUTES: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/api/series',
+    area: 'series',
+    summary: 'Time series of tags over any range, M4-downsampled to the chart width, columnar for uPlot',
+    description:
+      'Reads the coarsest tier (raw, samples_1s, _1m, _1h) whose buckets fit a pixel column and returns min, max, ' +
+      'avg and last per column, plus the last sample before and the first after the range; a silence longer than ' +
+      "the tag's expected period is a null (a break). With agg + interval: one aggregate per fixed bucket.",
+    query: seriesQuerySchema,
+    response: seriesResponseSchema,
+  },
+];

@@ -1,0 +1,168 @@
+import type { Tier } from '@millrace/downsample';
+import { TABLES, VIEWS, type MaterializedViewSpec } from '@millrace/schema';
+import { usToIso, type EpochUs } from '@millrace/time';
+import type { AGGREGATES, TIER_NAMES } from './series.api.js';
+
+/** A storage tier and where it lives; identifiers come from @millrace/schema only. */
+export interface StorageTier extends Tier {
+  readonly name: (typeof TIER_NAMES)[number];
+  readonly table: string;
+  readonly rollup: boolean;
+}
+
+const RESOLUTION_US: Record<MaterializedViewSpec['sampleBy'], number> = {
+  '1s': 1_000_000,
+  '1m': 60_000_000,
+  '1h': 3_600_000_000,
+};
+
+const rollupTier = (view: MaterializedViewSpec): StorageTier => ({
+  name: view.sampleBy,
+  resolutionUs: RESOLUTION_US[view.sampleBy],
+  table: view.name,
+  rollup: true,
+});
+
+export const TIERS: readonly StorageTier[] = [
+  { name: 'raw', resolutionUs: 0, table: TABLES.samples.name, rollup: false },
+  rollupTier(VIEWS.samples1s),
+  rollupTier(VIEWS.samples1m),
+  rollupTier(VIEWS.samples1h),
+];
+
+export interface Sql {
+  readonly text: string;
+  readonly params: readonly unknown[];
+}
+
+/**
+ * QuestDB wants `timestamp_floor`'s stride and origin as constants (a bind parameter is refused), so
+ * they are spliced in, but only from numbers this service computed, re-checked here: never from input.
+ */
+function constantTimestamp(us: EpochUs): string {
+  if (!Number.isSafeInteger(us)) throw new RangeError(`not an integer instant: ${us}`);
+  return `'${usToIso(us)}'`;
+}
+function constantStride(us: number): string {
+  if (!Number.isSafeInteger(us) || us < 1) throw new RangeError(`not a positive integer stride: ${us}`);
+  return `'${us}U'`;
+}
+
+const tagList = (count: number, first: number) =>
+  Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+
+export interface M4Row extends Record<string, unknown> {
+  col: EpochUs;
+  tag: string;
+  min: number;
+  max: number;
+  first: number;
+  last: number;
+  sum: number;
+  count: string | number;
+  first_ts: EpochUs;
+  last_ts: EpochUs;
+  tier_rows: string | number;
+}
+
+/**
+ * M4 per pixel column on one tier, as a parallel GROUP BY over `timestamp_floor(pixel, ts, origin)`
+ * (SAMPLE BY with FROM, which would set the origin, is refused for keyed queries). On a rollup the
+ * pixel is a whole number of its buckets and the origin is aligned to them, so min(min), max(max),
+ * first(first) and last(last) per column are exactly min, max, first and last over raw.
+ */
+export function m4Sql(
+  tier: StorageTier,
+  tags: readonly string[],
+  grid: { originUs: EpochUs; pixelUs: number },
+  startUs: EpochUs,
+  endUs: EpochUs,
+): Sql {
+  const values = tier.rollup
+    ? 'min(min) AS min, max(max) AS max, first(first) AS first, last(last) AS last, sum(sum) AS sum, sum(count) AS count'
+    : 'min(value) AS min, max(value) AS max, first(value) AS first, last(value) AS last, sum(value) AS sum, count(value) AS count';
+  const numericOnly = tier.rollup ? '' : ' AND value IS NOT NULL';
+  return {
+    text:
+      `SELECT timestamp_floor(${constantStride(grid.pixelUs)}, ts, ${constantTimestamp(grid.originUs)}) AS col, tag, ` +
+      `${values}, min(ts) AS first_ts, max(ts) AS last_ts, count() AS tier_rows FROM ${tier.table} ` +
+      `WHERE tag IN (${tagList(tags.length, 1)}) AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2}${numericOnly} ` +
+      'GROUP BY col, tag ORDER BY tag, col',
+    params: [...tags, usToIso(startUs), usToIso(endUs)],
+  };
+}
+
+export interface EdgeRow extends Record<string, unknown> {
+  tag: string;
+  ts: EpochUs;
+  value: number;
+}
+
+/** The last numeric sample of each tag in `[sinceUs, beforeUs)`; LATEST ON scans backwards and stops early. */
+export function lastBeforeSql(tags: readonly string[], sinceUs: EpochUs, beforeUs: EpochUs): Sql {
+  return {
+    text:
+      `SELECT tag, ts, value FROM ${TABLES.samples.name} WHERE tag IN (${tagList(tags.length, 1)}) ` +
+      `AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2} AND value IS NOT NULL LATEST ON ts PARTITION BY tag`,
+    params: [...tags, usToIso(sinceUs), usToIso(beforeUs)],
+  };
+}
+
+/** The first numeric sample of each tag in `[fromUs, untilUs)`. */
+export function firstAfterSql(tags: readonly string[], fromUs: EpochUs, untilUs: EpochUs): Sql {
+  return {
+    text:
+      `SELECT tag, min(ts) AS ts, first(value) AS value FROM ${TABLES.samples.name} ` +
+      `WHERE tag IN (${tagList(tags.length, 1)}) AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2} ` +
+      'AND value IS NOT NULL GROUP BY tag',
+    params: [...tags, usToIso(fromUs), usToIso(untilUs)],
+  };
+}
+
+const AGG_EXPRESSIONS: Record<(typeof AGGREGATES)[number], { raw: string; rollup: string }> = {
+  avg: { raw: 'avg(value)', rollup: 'sum(sum) / sum(count)' },
+  min: { raw: 'min(value)', rollup: 'min(min)' },
+  max: { raw: 'max(value)', rollup: 'max(max)' },
+  last: { raw: 'last(value)', rollup: 'last(last)' },
+  count: { raw: 'count(value)', rollup: 'sum(count)' },
+};
+
+export interface AggRow extends Record<string, unknown> {
+  ts: EpochUs;
+  tag: string;
+  value: number | string | null;
+  tier_rows: string | number;
+}
+
+const ZONE = /^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/;
+const INTERVAL = /^[1-9]\d{0,3}[smhd]$/;
+
+/**
+ * One aggregate per fixed bucket. Day buckets follow the plant's calendar: `SAMPLE BY 1d ALIGN TO
+ * CALENDAR TIME ZONE 'Europe/Berlin'` makes a DST day one 23 h or 25 h bucket (QuestDB docs, SAMPLE BY,
+ * "ALIGN TO CALENDAR TIME ZONE"). Shorter buckets align in UTC: in local time QuestDB folds the hour
+ * repeated in autumn into one bucket, and for zones with whole-hour offsets the UTC hours are the local
+ * ones. Interval and zone are spliced (SAMPLE BY takes no parameters): both were validated
+ * (parseInterval, the config's IANA check) and are checked again here.
+ */
+export function aggSql(
+  tier: StorageTier,
+  tags: readonly string[],
+  aggregate: (typeof AGGREGATES)[number],
+  interval: string,
+  zone: string,
+  fromUs: EpochUs,
+  toUs: EpochUs,
+): Sql {
+  if (!INTERVAL.test(interval)) throw new RangeError(`unsafe interval ${interval}`);
+  if (!ZONE.test(zone)) throw new RangeError(`unsafe zone ${zone}`);
+  const expression = AGG_EXPRESSIONS[aggregate][tier.rollup ? 'rollup' : 'raw'];
+  return {
+    text:
+      `SELECT ts, tag, ${expression} AS value, count() AS tier_rows FROM ${tier.table} ` +
+      `WHERE tag IN (${tagList(tags.length, 1)}) AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2} ` +
+      `SAMPLE BY ${interval} ${interval.endsWith('d') ? `ALIGN TO CALENDAR TIME ZONE '${zone}'` : 'ALIGN TO CALENDAR'} ` +
+      'ORDER BY tag, ts',
+    params: [...tags, usToIso(fromUs), usToIso(toUs)],
+  };
+}
