@@ -1,9 +1,28 @@
 import type { QueryApiConfig } from '@millrace/config';
 import type { Observability } from '@millrace/observability';
-import { QueryClient } from '@millrace/questdb';
 import { TABLES } from '@millrace/schema';
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { createKafka } from '@millrace/kafka';
+import { IlpWriter, QueryClient } from '@millrace/questdb';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
+import type { Server } from 'node:http';
+import { EVENT_ROUTES } from './events/events.api.js';
+import { EventsController } from './events/events.controller.js';
+import { EventsReader } from './events/events.reader.js';
+import { EXPORT_ROUTES } from './export/export.api.js';
+import { ExportController } from './export/export.controller.js';
+import { ExportReader } from './export/export.reader.js';
+import { HEALTH_ROUTES } from './health/health.api.js';
+import { HealthController } from './health/health.controller.js';
+import { TagHealth } from './health/tag-health.js';
+import { LiveHub } from './live/live.hub.js';
 import { ApiErrorFilter } from './http/errors.filter.js';
 import { OpenApiController } from './http/openapi.controller.js';
 import type { RouteDoc } from './http/openapi.js';
@@ -19,11 +38,18 @@ import { TagsController } from './tags/tags.controller.js';
 import { API_ROUTES, CONFIG } from './tokens.js';
 
 /**
- * Every area of the API: one controller each, its routes documented in the OpenAPI document. The live
- * stream, events, export and pipeline health join as further areas; the built web app is served at `/`
- * by a static module that goes next to them in `imports` (after the API routes, so `/api` wins).
+ * Every area of the API: one controller each, its routes documented in the OpenAPI document (the live
+ * WebSocket `/api/live` is an upgrade, not a route: its protocol is in live/live.api.ts). The built web
+ * app is served at `/` by a static module that goes next to them in `imports` (after the API routes).
  */
-const ROUTES: readonly RouteDoc[] = [...TAG_ROUTES, ...SERIES_ROUTES, ...RECORD_ROUTES];
+const ROUTES: readonly RouteDoc[] = [
+  ...TAG_ROUTES,
+  ...SERIES_ROUTES,
+  ...RECORD_ROUTES,
+  ...EVENT_ROUTES,
+  ...HEALTH_ROUTES,
+  ...EXPORT_ROUTES,
+];
 
 @Injectable()
 class QueryClientCloser implements OnApplicationShutdown {
@@ -31,6 +57,38 @@ class QueryClientCloser implements OnApplicationShutdown {
 
   onApplicationShutdown(): Promise<void> {
     return this.client.end();
+  }
+}
+
+/**
+ * Owns the writer (annotations), the live hub (WebSocket upgrades on the Fastify server, which has no
+ * route for them) and the health page's Kafka admin. The live consumer starts in the background so a
+ * Kafka outage does not stop the HTTP API; live subscribers wait for it.
+ */
+@Injectable()
+class Lifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  writer: IlpWriter | undefined;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: QueryApiConfig,
+    @Inject(LiveHub) private readonly live: LiveHub,
+    @Inject(TagHealth) private readonly health: TagHealth,
+    @Inject(HttpAdapterHost) private readonly adapter: HttpAdapterHost,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.writer = await IlpWriter.connect({ httpUrl: this.config.MILLRACE_QUESTDB_URL });
+    const server = this.adapter.httpAdapter.getHttpServer() as Server;
+    server.on('upgrade', (request, socket, head: Buffer) => {
+      if (!this.live.upgrade(request, socket, head)) socket.destroy();
+    });
+    void this.live.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.live.stop();
+    await this.health.close();
+    await this.writer?.close();
   }
 }
 
@@ -43,7 +101,15 @@ export const QueryApiModule = {
     observability.health.register('questdb', () => reachable);
     return {
       module: QueryApiRoot,
-      controllers: [TagsController, SeriesController, RecordsController, OpenApiController],
+      controllers: [
+        TagsController,
+        SeriesController,
+        RecordsController,
+        EventsController,
+        HealthController,
+        ExportController,
+        OpenApiController,
+      ],
       providers: [
         { provide: CONFIG, useValue: config },
         { provide: API_ROUTES, useValue: ROUTES },
@@ -81,6 +147,46 @@ export const QueryApiModule = {
           provide: RecordsReader,
           useFactory: (client: QueryClient) => new RecordsReader(client, config),
           inject: [QueryClient],
+        },
+        {
+          provide: LiveHub,
+          useFactory: (client: QueryClient) => new LiveHub(config, observability, client),
+          inject: [QueryClient],
+        },
+        {
+          provide: TagHealth,
+          useFactory: (client: QueryClient, catalog: TagCatalog) =>
+            new TagHealth(
+              client,
+              catalog,
+              () =>
+                createKafka({
+                  brokers: config.MILLRACE_KAFKA_BROKERS,
+                  clientId: 'query-api-health',
+                  logger: observability.logger,
+                }).admin(),
+              config,
+            ),
+          inject: [QueryClient, TagCatalog],
+        },
+        Lifecycle,
+        {
+          provide: EventsReader,
+          useFactory: (client: QueryClient, lifecycle: Lifecycle) =>
+            new EventsReader(
+              client,
+              () => {
+                if (!lifecycle.writer) throw new Error('the ILP writer is not connected yet');
+                return lifecycle.writer;
+              },
+              config,
+            ),
+          inject: [QueryClient, Lifecycle],
+        },
+        {
+          provide: ExportReader,
+          useFactory: (client: QueryClient, catalog: TagCatalog) => new ExportReader(client, catalog, config),
+          inject: [QueryClient, TagCatalog],
         },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
       ],

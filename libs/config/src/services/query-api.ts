@@ -38,6 +38,26 @@ export const queryApiConfigSchema = z.object({
   /** The catalog (and the set of known tags) is cached this long. */
   QUERY_API_CATALOG_TTL_MS: configField.integer(2_000, 0),
   QUERY_API_MAX_RECORDS: configField.integer(10_000, 1, 1_000_000),
+  /** Longest range one /api/events request may cover. */
+  QUERY_API_MAX_EVENTS_RANGE_MS: configField.integer(366 * DAY_MS, 1_000),
+  /** Most events per kind in one /api/events answer (the newest are kept). */
+  QUERY_API_MAX_EVENTS: configField.integer(5_000, 1, 1_000_000),
+  /** Most tags one live client may subscribe to. */
+  QUERY_API_LIVE_MAX_TAGS: configField.integer(100, 1, 10_000),
+  /** Longest history a live client may ask for before the stream starts. */
+  QUERY_API_LIVE_MAX_BACKFILL_S: configField.integer(3_600, 0),
+  /** A live client whose socket holds more unsent bytes than this loses samples (counted) until it drains. */
+  QUERY_API_LIVE_MAX_BUFFERED_BYTES: configField.integer(1_048_576, 1_024), // 1 MiB
+  /** A live client that keeps losing samples this long after its first drop is closed (code 1013). */
+  QUERY_API_LIVE_SLOW_CLOSE_MS: configField.integer(30_000, 1_000),
+  /** Rows per keyset page of /api/export: the most rows held in memory at once. */
+  QUERY_API_EXPORT_PAGE_ROWS: configField.integer(10_000, 100, 1_000_000),
+  /** Where the stream processor serves /metrics (lateness, dead letters, consumer lag, write time). */
+  QUERY_API_STREAM_PROCESSOR_URL: configField.url('http://127.0.0.1:8090', ['http', 'https']),
+  /** /api/health/tags finds last samples within this look-back; older tags show the catalog's last hour. */
+  QUERY_API_HEALTH_LOOKBACK_MS: configField.integer(DAY_MS, 60_000),
+  /** How long the health page waits for the processor's /metrics and Kafka's offsets. */
+  QUERY_API_HEALTH_PROBE_TIMEOUT_MS: configField.integer(2_000, 100),
 });
 
 export type QueryApiConfig = Readonly<z.infer<typeof queryApiConfigSchema>>;
