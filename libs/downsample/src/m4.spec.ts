@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { m4, m4OnGrid, m4Points } from './m4.js';
 import { columnOf, pixelGrid, type PixelGrid } from './plan.js';
-
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '@millrace/plant-sim';
 
 /**
  * What a line chart draws in each pixel column: the vertical span of the polyline through the points
@@ -71,7 +60,7 @@ describe('m4 fidelity', () => {
   const seeds = [1, 2, 3, 42, 20_260_329, Math.floor(Math.random() * 2 ** 31)];
   for (const seed of seeds) {
     it(`per pixel column, the drawn min and max of the M4 answer equal those of raw (seed ${seed})`, () => {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const fromUs = 1_774_000_000_000_000;
       const toUs = fromUs + 3_600_000_000 + Math.floor(random() * 86_400_000_000);
       const width = 50 + Math.floor(random() * 2_000);

@@ -1,4 +1,13 @@
-export { Prng, hash32, hashNormal, hashString, hashUniform, pickWeighted, smoothNoise } from './random.js';
+export {
+  Prng,
+  hash32,
+  hashNormal,
+  hashString,
+  hashUniform,
+  pickWeighted,
+  seededRandom,
+  smoothNoise,
+} from './random.js';
 export {
   ALLOYS,
   CROWN_ZONES,

@@ -61,6 +61,12 @@ export function hashUniform(...words: readonly number[]): number {
   return hash32(...words) / 4_294_967_296;
 }
 
+/** A seeded source of uniform numbers in [0, 1), for tests and benchmarks that must replay from a seed. */
+export function seededRandom(seed: number): () => number {
+  const prng = new Prng(seed);
+  return () => prng.next();
+}
+
 /** Stateless standard normal for the key `words`. */
 export function hashNormal(...words: readonly number[]): number {
   return boxMuller(hashUniform(...words, 1), hashUniform(...words, 2));

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { WindowAggregate } from './aggregate.js';
 import { RESOLUTION_US, RESOLUTIONS, windowStart, type Resolution } from './resolution.js';
 import { TumblingWindows, type TumblingWindowsOptions, type WindowUpdate } from './tumbling-windows.js';
+import { seededRandom } from '@millrace/plant-sim';
 
 const S = 1_000_000;
 const M = 60 * S;
@@ -30,18 +31,6 @@ const key = (window: { tag: TagPath; resolution: Resolution; start: number }): s
 
 function find(updates: readonly WindowUpdate[], tag: TagPath, resolution: Resolution, start: number) {
   return updates.find((u) => u.tag === tag && u.resolution === resolution && u.start === start);
-}
-
-/** Seeded PRNG (mulberry32), so a failing property run can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface TestSample {
@@ -268,7 +257,7 @@ describe('TumblingWindows closing', () => {
 
   it('reports each changed window exactly once per takeUpdates call', () => {
     const windows = store({ allowedLatenessUs: 3 * S });
-    const random = prng(7);
+    const random = seededRandom(7);
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 200; i++) {
         const ts = at(round * 2 * S + Math.floor(random() * 2 * S));
@@ -295,7 +284,7 @@ describe('TumblingWindows closing', () => {
   it('never changes a window after reporting it final (random lateness, small allowance)', () => {
     const resolutions = ['1s', '1m'] as const;
     const windows = store({ resolutions, allowedLatenessUs: 1500 * 1000 });
-    const random = prng(99);
+    const random = seededRandom(99);
     const applied = new Map<string, TestSample[]>();
     const maxTs = new Map<TagPath, number>();
     const final = new Set<string>();
@@ -343,7 +332,7 @@ describe('TumblingWindows closing', () => {
 
 describe('TumblingWindows property: shuffled input equals a sorted brute force', () => {
   it('for several tags, all resolutions, with lateness large enough that nothing is too late', () => {
-    const random = prng(20250113);
+    const random = seededRandom(20250113);
     const tags = [
       force,
       speed,
@@ -386,7 +375,7 @@ describe('TumblingWindows property: shuffled input equals a sorted brute force',
   });
 
   it('keeps fractional sums within rounding of the brute force', () => {
-    const random = prng(3);
+    const random = seededRandom(3);
     const samples: TestSample[] = [];
     for (let i = 0; i < 2000; i++) {
       samples.push({ tag: force, ts: at(Math.floor(random() * 120 * S)), value: random() * 1e3 - 500 });

@@ -10,21 +10,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { QueryApiModule } from './query-api.module.js';
 import { TIERS } from './series/series.sql.js';
+import { seededRandom } from '@millrace/plant-sim';
 
 const S = 1_000_000;
 const H = 3_600 * S;
-
-/** mulberry32, seeded, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const iso = (us: number) => new Date(us / 1_000).toISOString();
 
@@ -37,7 +26,7 @@ describe('query-api against the real stack', () => {
   const stale = `${prefix}/cell/stale`;
   const dst = `${prefix}/cell/dst`;
   // A random day in 2024 for the dense tag: nobody else writes these tags, so results are exact.
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const day = Date.UTC(2024, Math.floor(random() * 12), 1 + Math.floor(random() * 27)) * 1_000;
   const denseStart = day + 2 * H;
   const holeFrom = denseStart + 50 * 60 * S; // a 10 min silence in a 1 Hz tag

@@ -8,7 +8,7 @@ import { IlpWriter, QueryClient, type Row } from '@millrace/questdb';
 import { ALL_VIEWS, TABLES, TOPICS } from '@millrace/schema';
 import { epochUs, usToIso } from '@millrace/time';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Prng } from '@millrace/plant-sim';
+import { seededRandom } from '@millrace/plant-sim';
 
 const run = promisify(execFile);
 const cli = fileURLToPath(new URL('../../../infra/dist/cli.js', import.meta.url));
@@ -29,8 +29,7 @@ describe('rollups and replay against the real stack', () => {
 
   const seed = Math.floor(Math.random() * 2 ** 31);
   it(`every rollup row of a random day equals SAMPLE BY over raw (seed ${seed})`, async () => {
-    const prng = new Prng(seed);
-    const random = () => prng.next();
+    const random = seededRandom(seed);
     const day = Date.UTC(2024, Math.floor(random() * 12), 1 + Math.floor(random() * 28)) * 1000;
     const prefix = `plant1/rollupcheck${seed}/line`;
     const rows: Row[] = [];
