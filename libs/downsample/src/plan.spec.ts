@@ -10,12 +10,25 @@ const tiers: Tier[] = [
 ];
 
 describe('planM4', () => {
-  it('picks the coarsest tier whose buckets fit in a pixel column', () => {
+  it('reads raw below the finest bucket, else the finest rollup with at most 4 × width rows in the range', () => {
     const from = 1_774_000_000 * S;
     expect(planM4(from, from + 600 * S, 2_000, tiers).tier.name).toBe('raw'); // 0.3 s per pixel
-    expect(planM4(from, from + 86_400 * S, 1_500, tiers).tier.name).toBe('1s'); // 57.6 s
-    expect(planM4(from, from + 7 * 86_400 * S, 1_000, tiers).tier.name).toBe('1m'); // 10 min
-    expect(planM4(from, from + 365 * 86_400 * S, 2_000, tiers).tier.name).toBe('1h'); // 4.4 h
+    expect(planM4(from, from + 3_600 * S, 2_000, tiers).tier.name).toBe('1s'); // 3,600 rows ≤ 8,000
+    expect(planM4(from, from + 86_400 * S, 1_500, tiers).tier.name).toBe('1m'); // 1s: 86,400 rows > 6,000
+    expect(planM4(from, from + 7 * 86_400 * S, 1_000, tiers).tier.name).toBe('1h'); // 1m: 10,080 > 4,000
+    expect(planM4(from, from + 365 * 86_400 * S, 2_000, tiers).tier.name).toBe('1h'); // the coarsest there is
+  });
+
+  it('never plans more columns than the width', () => {
+    const from = 1_774_000_000 * S;
+    for (const [range, width] of [
+      [3_600, 2_000],
+      [86_400, 1_500],
+      [30 * 86_400, 2_000],
+      [365 * 86_400, 2_000],
+    ] as const) {
+      expect(planM4(from, from + range * S, width, tiers).columns).toBeLessThanOrEqual(width);
+    }
   });
 
   it('makes columns whole multiples of the tier, aligned to it, with at most width columns', () => {

@@ -40,21 +40,31 @@ export function pixelGrid(fromUs: number, toUs: number, width: number, stepUs = 
   return { originUs: epochUs(originUs), pixelUs, columns: Math.ceil((toUs - originUs) / pixelUs) };
 }
 
+/** Rows a tier may return per tag, as a multiple of the width: M4 draws at most 4 points a column. */
+export const MAX_ROWS_PER_COLUMN = 4;
+
 /**
- * Picks the coarsest tier whose buckets still fit inside one pixel column, so each column is built
- * from at least one bucket (M4 stays exact) while reading as few rows as possible: about
- * `range / resolution` rows per tag, i.e. between `width` and `width × (next finer ratio)`.
- * `tiers` must include a raw tier (resolution 0); order does not matter.
+ * Picks the tier a picture is read from: raw when a pixel column is shorter than the finest rollup's
+ * bucket (only raw can draw it), else the finest rollup whose buckets in the range number at most
+ * `MAX_ROWS_PER_COLUMN × width`, so a query reads about as many rows as the picture can show whatever
+ * the zoom (the coarsest rollup when even it has more). Columns are then whole buckets of that tier,
+ * so M4 over the rollup is exactly M4 over raw at the tier's resolution; a spike is kept as the min or
+ * max of its bucket. With a single tier (a caller forcing one), that tier.
  */
 export function planM4(fromUs: number, toUs: number, width: number, tiers: readonly Tier[]): M4Plan {
-  const naturalPixelUs = (toUs - fromUs) / width;
-  const fitting = tiers.filter((tier) => tier.resolutionUs <= naturalPixelUs);
-  const tier = fitting.reduce<Tier | undefined>(
-    (best, candidate) =>
-      best === undefined || candidate.resolutionUs > best.resolutionUs ? candidate : best,
-    undefined,
-  );
-  if (tier === undefined) throw new RangeError('no tier fits: tiers must include a raw tier (resolution 0)');
+  const raw = tiers.find((tier) => tier.resolutionUs === 0);
+  const rollups = tiers
+    .filter((tier) => tier.resolutionUs > 0)
+    .sort((a, b) => a.resolutionUs - b.resolutionUs);
+  const rangeUs = toUs - fromUs;
+  const finest = rollups[0];
+  let tier: Tier | undefined;
+  if (raw !== undefined && (finest === undefined || rangeUs / width < finest.resolutionUs)) tier = raw;
+  else
+    tier =
+      rollups.find((candidate) => rangeUs / candidate.resolutionUs <= MAX_ROWS_PER_COLUMN * width) ??
+      rollups.at(-1);
+  if (tier === undefined) throw new RangeError('no tiers to plan with');
   return { tier, ...pixelGrid(fromUs, toUs, width, tier.resolutionUs) };
 }
 
