@@ -43,4 +43,25 @@ export const configField = {
           .min(1, 'needs at least one host:port'),
       ),
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Optional JSON text, parsed here; its shape is checked by the service that owns the schema. */
+  json: () =>
+    z
+      .string()
+      .optional()
+      .transform((text, context): unknown => {
+        if (text === undefined) return undefined;
+        try {
+          return JSON.parse(text) as unknown;
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      }),
+  /** Bound of a store-and-forward spool on disk (libs/spool). */
+  spoolMaxBytes: () =>
+    z.coerce
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(1024 * 1024 * 1024), // 1 GiB
 };

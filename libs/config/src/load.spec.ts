@@ -79,3 +79,13 @@ describe('list values', () => {
     );
   });
 });
+
+describe('JSON values', () => {
+  const withJson = z.object({ RULES: configField.json(), SPOOL_MAX_BYTES: configField.spoolMaxBytes() });
+
+  it('parses JSON text, leaves an unset key undefined, and names a key that is not JSON', () => {
+    expect(loadConfig(withJson, { env: { RULES: '[{"a":1}]' } }).RULES).toEqual([{ a: 1 }]);
+    expect(loadConfig(withJson, { env: {} })).toEqual({ RULES: undefined, SPOOL_MAX_BYTES: 1024 ** 3 });
+    expect(() => loadConfig(withJson, { env: { RULES: '[{' } })).toThrow(/RULES: not JSON/);
+  });
+});

@@ -12,18 +12,7 @@ export const ingestMqttConfigSchema = z.object({
   INGEST_MQTT_PORT: configField.port(8092),
   /** Fixed, so the broker finds this service's persistent session again; a random id loses it. */
   INGEST_MQTT_CLIENT_ID: configField.string('millrace-ingest-mqtt'),
-  INGEST_MQTT_RULES: z
-    .string()
-    .optional()
-    .transform((text, context): unknown => {
-      if (text === undefined) return undefined;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
-        return z.NEVER;
-      }
-    }),
+  INGEST_MQTT_RULES: configField.json(),
   /** How long the broker keeps the session (subscriptions, queued QoS 1 messages) while we are away. */
   INGEST_MQTT_SESSION_EXPIRY_S: configField.integer(7 * 24 * 3600, 1, 0xffff_fffe),
   INGEST_MQTT_RECONNECT_PERIOD_MS: configField.integer(1_000, 100),
@@ -34,6 +23,6 @@ export const ingestMqttConfigSchema = z.object({
   /** ...or until this many samples are waiting (at most 10 000, the cap of one sample batch). */
   INGEST_MQTT_BATCH_MAX_SAMPLES: configField.integer(1_000, 1, 10_000),
   /** Bound on the store-and-forward spool under `<MILLRACE_DATA_DIR>/spool/ingest-mqtt`. */
-  SPOOL_MAX_BYTES: configField.integer(1024 * 1024 * 1024, 1024 * 1024),
+  SPOOL_MAX_BYTES: configField.spoolMaxBytes(),
 });
 export type IngestMqttConfig = z.infer<typeof ingestMqttConfigSchema>;

@@ -2,19 +2,6 @@ import { z } from 'zod';
 import { addressesShape } from '../addresses.js';
 import { configField } from '../fields.js';
 
-const json = z
-  .string()
-  .optional()
-  .transform((text, context): unknown => {
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      context.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-  });
-
 /**
  * services/ingest-opcua. `INGEST_OPCUA_ENDPOINTS` is a JSON array of endpoints (see `endpointsSchema`
  * in @millrace/opcua-mapping, which the service checks it against at start-up): per endpoint `url`,
@@ -26,7 +13,7 @@ const json = z
 export const ingestOpcuaConfigSchema = z.object({
   ...addressesShape,
   INGEST_OPCUA_PORT: configField.port(8091),
-  INGEST_OPCUA_ENDPOINTS: json,
+  INGEST_OPCUA_ENDPOINTS: configField.json(),
   /** Client certificate and trust lists; default `<MILLRACE_DATA_DIR>/ingest-opcua/pki`. */
   INGEST_OPCUA_PKI_DIR: z.string().min(1).optional(),
   /** Trust any server certificate (a demo plant's self-signed one); false needs it in `<pki>/trusted`. */
@@ -46,6 +33,6 @@ export const ingestOpcuaConfigSchema = z.object({
   /** ...or until this many samples are waiting (at most 10 000, the cap of one sample batch). */
   INGEST_OPCUA_BATCH_MAX_SAMPLES: configField.integer(2_000, 1, 10_000),
   /** Bound on the store-and-forward spool under `<MILLRACE_DATA_DIR>/spool/ingest-opcua`. */
-  SPOOL_MAX_BYTES: configField.integer(1024 * 1024 * 1024, 1024 * 1024),
+  SPOOL_MAX_BYTES: configField.spoolMaxBytes(),
 });
 export type IngestOpcuaConfig = z.infer<typeof ingestOpcuaConfigSchema>;
