@@ -1,19 +1,13 @@
-import { isoToUs, type EpochUs } from '@millrace/time';
 import pg from 'pg';
 import { QuestDbError } from './errors.js';
+import { parseWireTimestamp } from './wire-timestamp.js';
 
 const TIMESTAMP_OID = 1114;
 const TIMESTAMPTZ_OID = 1184;
 
-/** QuestDB sends `2025-01-13 22:56:40.123456` (UTC); `Date` would drop the microseconds, so parse to EpochUs. */
-function parseTimestamp(text: string): EpochUs {
-  const iso = text.replace(' ', 'T').replace(/(\+00(:?00)?|Z)?$/, 'Z');
-  return isoToUs(iso);
-}
-
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return parseTimestamp;
+    if (oid === TIMESTAMP_OID || oid === TIMESTAMPTZ_OID) return parseWireTimestamp;
     return pg.types.getTypeParser(oid, format);
   },
 };

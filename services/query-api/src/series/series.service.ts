@@ -95,15 +95,15 @@ export class SeriesReader {
       if (!columns) columnsByTag.set(row.tag, (columns = emptyM4Columns()));
       columns.column.push(Math.round((row.col - plan.originUs) / plan.pixelUs));
       columns.times.push(row.col);
-      columns.firstTimes.push(row.first_ts);
-      columns.lastTimes.push(row.last_ts);
+      columns.firstTimes.push(row.first_ts ?? row.col);
+      columns.lastTimes.push(row.last_ts ?? row.col);
       columns.min.push(row.min);
       columns.max.push(row.max);
       columns.first.push(row.first);
       columns.last.push(row.last);
       columns.sum.push(row.sum);
       columns.count.push(Number(row.count));
-      rowsScanned += Number(row.tier_rows);
+      rowsScanned += row.tier_rows === undefined ? 1 : Number(row.tier_rows);
     }
     const edge = (list: EdgeRow[]) =>
       new Map(list.map((row): [string, EdgeSample] => [row.tag, { time: row.ts, value: row.value }]));

@@ -43,9 +43,21 @@ function constantTimestamp(us: EpochUs): string {
   if (!Number.isSafeInteger(us)) throw new RangeError(`not an integer instant: ${us}`);
   return `'${usToIso(us)}'`;
 }
-function constantStride(us: number): string {
+/** QuestDB reads the stride's count as a 32-bit int (`'18000000000U'` silently floors by the hour), so
+ * it is written in the largest unit that divides it exactly. */
+const STRIDE_UNITS: readonly (readonly [string, number])[] = [
+  ['h', 3_600_000_000],
+  ['m', 60_000_000],
+  ['s', 1_000_000],
+  ['T', 1_000],
+  ['U', 1],
+];
+export function constantStride(us: number): string {
   if (!Number.isSafeInteger(us) || us < 1) throw new RangeError(`not a positive integer stride: ${us}`);
-  return `'${us}U'`;
+  const [unit, size] = STRIDE_UNITS.find(([, size]) => us % size === 0)!;
+  const count = us / size;
+  if (count > 2_147_483_647) throw new RangeError(`stride too long: ${us} µs`);
+  return `'${count}${unit}'`;
 }
 
 const tagList = (count: number, first: number) =>
@@ -60,16 +72,19 @@ export interface M4Row extends Record<string, unknown> {
   last: number;
   sum: number;
   count: string | number;
-  first_ts: EpochUs;
-  last_ts: EpochUs;
-  tier_rows: string | number;
+  /** Absent when a column is one rollup bucket: then they are `col` and one tier row. */
+  first_ts?: EpochUs;
+  last_ts?: EpochUs;
+  tier_rows?: string | number;
 }
 
 /**
  * M4 per pixel column on one tier, as a parallel GROUP BY over `timestamp_floor(pixel, ts, origin)`
  * (SAMPLE BY with FROM, which would set the origin, is refused for keyed queries). On a rollup the
  * pixel is a whole number of its buckets and the origin is aligned to them, so min(min), max(max),
- * first(first) and last(last) per column are exactly min, max, first and last over raw.
+ * first(first) and last(last) per column are exactly min, max, first and last over raw. Where a pixel
+ * is exactly one bucket the rollup rows are the answer as they stand: no grouping, and no per-row
+ * timestamps beyond the bucket's own, which is most of what a wide answer costs to send and parse.
  */
 export function m4Sql(
   tier: StorageTier,
@@ -78,17 +93,24 @@ export function m4Sql(
   startUs: EpochUs,
   endUs: EpochUs,
 ): Sql {
+  const where =
+    `WHERE tag IN (${tagList(tags.length, 1)}) AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2}` +
+    (tier.rollup ? '' : ' AND value IS NOT NULL');
+  const params = [...tags, usToIso(startUs), usToIso(endUs)];
+  if (tier.rollup && grid.pixelUs === tier.resolutionUs)
+    return {
+      text: `SELECT ts AS col, tag, min, max, first, last, sum, count FROM ${tier.table} ${where}`,
+      params,
+    };
   const values = tier.rollup
     ? 'min(min) AS min, max(max) AS max, first(first) AS first, last(last) AS last, sum(sum) AS sum, sum(count) AS count'
     : 'min(value) AS min, max(value) AS max, first(value) AS first, last(value) AS last, sum(value) AS sum, count(value) AS count';
-  const numericOnly = tier.rollup ? '' : ' AND value IS NOT NULL';
   return {
     text:
       `SELECT timestamp_floor(${constantStride(grid.pixelUs)}, ts, ${constantTimestamp(grid.originUs)}) AS col, tag, ` +
-      `${values}, min(ts) AS first_ts, max(ts) AS last_ts, count() AS tier_rows FROM ${tier.table} ` +
-      `WHERE tag IN (${tagList(tags.length, 1)}) AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2}${numericOnly} ` +
+      `${values}, min(ts) AS first_ts, max(ts) AS last_ts, count() AS tier_rows FROM ${tier.table} ${where} ` +
       'GROUP BY col, tag ORDER BY tag, col',
-    params: [...tags, usToIso(startUs), usToIso(endUs)],
+    params,
   };
 }
 
