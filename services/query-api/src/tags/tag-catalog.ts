@@ -26,11 +26,32 @@ interface LastRow extends Record<string, unknown> {
   source: string | null;
 }
 
+interface RawSpanRow extends Record<string, unknown> {
+  tag: string;
+  first_ts: EpochUs;
+  last_ts: EpochUs;
+}
+
+const emptyEntry = (tag: string): TagEntry => ({
+  path: tag,
+  unit: null,
+  description: null,
+  source: null,
+  valueType: null,
+  expectedPeriodMs: null,
+  firstTs: null,
+  lastTs: null,
+  lastValue: null,
+  lastText: null,
+});
+
 /**
  * The tag catalog: metadata from `tags` (latest row per tag), the time span from the hourly rollup
  * (a few thousand rows for years of data), and exact last values from raw over a short look-back
- * (LATEST ON scans backwards and stops once every tag is found). Cached for a couple of seconds: it
- * is also the set of known tags every series request is checked against.
+ * (LATEST ON scans backwards and stops once every tag is found). It is also the set of known tags
+ * every series request is checked against, so a request never waits for a refresh: past the TTL the
+ * cached catalog answers while one reload runs behind it. A tag it has not seen yet (just created, or
+ * written into a past the rollups have not caught up with) is checked in raw before it is refused.
  */
 export class TagCatalog {
   private cached: { at: number; entries: Map<string, TagEntry> } | undefined;
@@ -41,28 +62,50 @@ export class TagCatalog {
     private readonly config: QueryApiConfig,
   ) {}
 
-  /** Every tag, fresh within the TTL. `now` bounds the last-value look-back. */
+  /** Every tag; refreshed in the background once older than the TTL. `now` bounds the last-value look-back. */
   async entries(now: EpochMs): Promise<Map<string, TagEntry>> {
-    if (this.cached && now - this.cached.at <= this.config.QUERY_API_CATALOG_TTL_MS)
-      return this.cached.entries;
-    return this.reload(now);
+    if (!this.cached) return this.reload(now);
+    if (now - this.cached.at > this.config.QUERY_API_CATALOG_TTL_MS) {
+      // A failed background refresh keeps the previous catalog; the next request past the TTL tries again.
+      this.reload(now).catch(() => undefined);
+    }
+    return this.cached.entries;
   }
 
-  /** Looks tags up; a tag missing from a cached catalog triggers one reload (it may have just appeared). */
+  /** Looks tags up; tags the catalog does not hold are looked for in raw samples before they count as unknown. */
   async lookup(
     tags: readonly string[],
     now: EpochMs,
   ): Promise<{ known: Map<string, TagEntry>; unknown: string[] }> {
-    let entries = await this.entries(now);
-    if (tags.some((tag) => !entries.has(tag)) && this.cached?.at !== now) entries = await this.reload(now);
+    const entries = await this.entries(now);
     const known = new Map<string, TagEntry>();
-    const unknown: string[] = [];
+    const missing: string[] = [];
     for (const tag of tags) {
       const entry = entries.get(tag);
       if (entry) known.set(tag, entry);
-      else unknown.push(tag);
+      else missing.push(tag);
     }
-    return { known, unknown };
+    if (missing.length === 0) return { known, unknown: [] };
+    const found = await this.findInRaw(missing);
+    for (const entry of found) known.set(entry.path, entry);
+    return { known, unknown: missing.filter((tag) => !known.has(tag)) };
+  }
+
+  /**
+   * First and last sample of tags the catalog missed. A tag never written is not in the symbol table
+   * and costs nothing; one that is gets a scan, once, until the next reload lists it.
+   */
+  private async findInRaw(tags: readonly string[]): Promise<TagEntry[]> {
+    const rows = await this.client.query<RawSpanRow>(
+      `SELECT tag, min(ts) AS first_ts, max(ts) AS last_ts FROM ${TABLES.samples.name} ` +
+        `WHERE tag IN (${tags.map((_, i) => `$${i + 1}`).join(', ')}) GROUP BY tag`,
+      tags,
+    );
+    return rows.map((row) => ({
+      ...emptyEntry(row.tag),
+      firstTs: usToIso(row.first_ts),
+      lastTs: usToIso(row.last_ts),
+    }));
   }
 
   private reload(now: EpochMs): Promise<Map<string, TagEntry>> {
@@ -93,21 +136,7 @@ export class TagCatalog {
     const entries = new Map<string, TagEntry>();
     const entry = (tag: string): TagEntry => {
       let found = entries.get(tag);
-      if (!found) {
-        found = {
-          path: tag,
-          unit: null,
-          description: null,
-          source: null,
-          valueType: null,
-          expectedPeriodMs: null,
-          firstTs: null,
-          lastTs: null,
-          lastValue: null,
-          lastText: null,
-        };
-        entries.set(tag, found);
-      }
+      if (!found) entries.set(tag, (found = emptyEntry(tag)));
       return found;
     };
     for (const row of meta) {
