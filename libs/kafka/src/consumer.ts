@@ -50,7 +50,8 @@ export interface ConsumerRunnerOptions<Spec extends TopicSpec> {
   onBatchDone?: (stats: {
     partition: number;
     messages: number;
-    deadLettered: number;
+    /** Keys of the messages sent to the dead-letter topic (a key says what a message was about, e.g. its tag). */
+    deadLetteredKeys: readonly (string | null)[];
     lastOffset: string;
   }) => void;
 }
@@ -151,7 +152,7 @@ export async function runConsumer<Spec extends TopicSpec>(
     options.onBatchDone?.({
       partition: batch.partition,
       messages: batch.messages.length,
-      deadLettered: refused.length,
+      deadLetteredKeys: refused.map(({ message }) => message.key?.toString('utf8') ?? null),
       lastOffset,
     });
   }

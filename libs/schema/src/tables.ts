@@ -196,6 +196,22 @@ export const TABLES = {
     dedupKeys: ['ts', 'endpoint'],
     description: 'Source outages (e.g. an OPC UA endpoint down): ts is the start, end_ts the end.',
   }),
+  pipelineTagStats: table({
+    name: 'pipeline_tag_stats',
+    columns: [
+      ts,
+      col('tag', 'SYMBOL'),
+      col('on_time', 'LONG'),
+      col('late', 'LONG'),
+      col('too_late', 'LONG'),
+      col('dead_letters', 'LONG'),
+    ],
+    partitionBy: 'DAY',
+    dedupKeys: ['ts', 'tag'],
+    description:
+      'Per tag and flush interval, samples the stream processor stored by event-time lateness and ' +
+      'those it dead-lettered; ts is the end of the interval.',
+  }),
   annotations: table({
     name: 'annotations',
     columns: [

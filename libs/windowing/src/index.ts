@@ -9,3 +9,4 @@ export {
   type WindowingStats,
   type WindowUpdate,
 } from './tumbling-windows.js';
+export { TagStats, type TagCounts, type TagStatsRow } from './tag-stats.js';

@@ -1,3 +1,4 @@
+import { generateToken, hashToken } from '@millrace/auth';
 import { loadConfig, queryApiConfigSchema } from '@millrace/config';
 import { createKafka } from '@millrace/kafka';
 import { waitFor } from '@millrace/kafka/testing';
@@ -12,6 +13,12 @@ import type { Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { QueryApiModule } from './query-api.module.js';
+
+// Write routes need a token (libs/auth, read from the process env by the auth module): this test brings its own.
+const operatorToken = generateToken();
+process.env.AUTH_DEV_TOKENS = 'false';
+process.env.AUTH_TOKENS = `areas-test:operator:${hashToken(operatorToken)}`;
+const operatorHeaders = { authorization: `Bearer ${operatorToken}` };
 
 const S = 1_000_000;
 const iso = (us: number) => new Date(us / 1_000).toISOString();
@@ -102,12 +109,18 @@ describe('query-api events, live, health and export against the real stack', () 
         end_ts: epochUs(day + 64 * S),
       },
     ]);
+    // Two intervals of the stream processor's per-tag counts, summed by the health page.
+    await writer.write(TABLES.pipelineTagStats, [
+      { ts: epochUs(now - 20 * S), tag: liveA, on_time: 50, late: 2, too_late: 0, dead_letters: 1 },
+      { ts: epochUs(now - 10 * S), tag: liveA, on_time: 40, late: 1, too_late: 3, dead_letters: 0 },
+    ]);
     for (const table of [
       TABLES.samples,
       TABLES.riskEvents,
       TABLES.orders,
       TABLES.machineCommands,
       TABLES.ingestGaps,
+      TABLES.pipelineTagStats,
     ])
       await client.waitForWalApplied(table.name);
 
@@ -171,6 +184,7 @@ describe('query-api events, live, health and export against the real stack', () 
     const post = await app.inject({
       method: 'POST',
       url: '/api/annotations',
+      headers: operatorHeaders,
       payload: {
         ts: iso(day + 10 * S),
         endTs: iso(day + 20 * S),
@@ -197,7 +211,12 @@ describe('query-api events, live, health and export against the real stack', () 
       [{ ts: iso(day), endTs: iso(day - S), text: 'x' }, /endTs/],
       [{ ts: iso(day), text: 'x', tags: 'a' }, /tags/],
     ] as const) {
-      const bad = await app.inject({ method: 'POST', url: '/api/annotations', payload });
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/api/annotations',
+        headers: operatorHeaders,
+        payload,
+      });
       expect(bad.statusCode, JSON.stringify(payload)).toBe(400);
       expect((bad.json() as { message: string }).message).toMatch(field);
     }
@@ -228,13 +247,15 @@ describe('query-api events, live, health and export against the real stack', () 
       expect((await app.inject({ method: 'GET', url: `/api/export?${query}` })).statusCode, query).toBe(400);
   });
 
-  it('reports tag health: last seen and ingest lag; pipeline figures null with the reason', async () => {
+  it('reports tag health: last seen, ingest lag, per-tag counts; pipeline figures null with the reason', async () => {
     const { status, body } = await get(`/api/health/tags?prefix=plant1/${id}/`);
     expect(status).toBe(200);
     const tags = body.tags as { tag: string; lastSeen: string | null; ingestLagMs: number | null }[];
     const a = tags.find((tag) => tag.tag === liveA)!;
     expect(a.lastSeen).not.toBeNull();
     expect(a.ingestLagMs).toBe(1_000);
+    expect(a).toMatchObject({ onTimeSamples: 90, lateSamples: 3, droppedSamples: 3, deadLetters: 1 });
+    expect(tags.find((tag) => tag.tag === liveB)).toMatchObject({ lateSamples: 0, deadLetters: 0 });
     const pipeline = body.pipeline as {
       processorReachable: boolean;
       problems: string[];

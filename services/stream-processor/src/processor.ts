@@ -9,9 +9,9 @@ import {
 import type { Observability } from '@millrace/observability';
 import { IlpWriter, migrate, QueryClient } from '@millrace/questdb';
 import { storeMappings, TagTypes, type StoreMapping } from '@millrace/rows';
-import type { SampleBatch } from '@millrace/schema';
+import { TABLES, TOPICS, type SampleBatch } from '@millrace/schema';
 import { nowUs } from '@millrace/time';
-import { TumblingWindows } from '@millrace/windowing';
+import { TagStats, TumblingWindows, type TagStatsRow } from '@millrace/windowing';
 import type { Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -27,6 +27,8 @@ export class StreamProcessor {
   private readonly producer: PipelineProducer;
   private readonly types = new TagTypes();
   private readonly windows: TumblingWindows;
+  private readonly tagStats = new TagStats();
+  private tagStatsTimer: NodeJS.Timeout | undefined;
   private readonly runners: ConsumerRunner[] = [];
   private writer: IlpWriter | undefined;
   private lagTimer: NodeJS.Timeout | undefined;
@@ -96,12 +98,12 @@ export class StreamProcessor {
   }
 
   private readonly mappings: StoreMapping[] = storeMappings(this.types, (batch: SampleBatch) => {
-    for (const ts of batch.ts) {
-      const outcome = this.windows.add(batch.tag, ts, 0);
-      this.metrics.samples.inc({
-        lateness: outcome === 'accepted' ? 'on_time' : outcome === 'late' ? 'late' : 'too_late',
-      });
-    }
+    const counts = this.tagStats.of(batch.tag);
+    const before = { ...counts };
+    for (const ts of batch.ts) this.tagStats.count(counts, this.windows.add(batch.tag, ts, 0));
+    this.metrics.samples.inc({ lateness: 'on_time' }, counts.onTime - before.onTime);
+    this.metrics.samples.inc({ lateness: 'late' }, counts.late - before.late);
+    this.metrics.samples.inc({ lateness: 'too_late' }, counts.tooLate - before.tooLate);
     this.windows.takeUpdates(); // evicts closed windows; the aggregates themselves are QuestDB's job
   });
 
@@ -128,6 +130,11 @@ export class StreamProcessor {
     );
     this.lagTimer.unref();
     setInterval(() => this.windows.closeIdle(nowUs()), 10_000).unref();
+    this.tagStatsTimer = setInterval(
+      () => void this.flushTagStats(),
+      this.config.STREAM_PROCESSOR_TAG_STATS_INTERVAL_MS,
+    );
+    this.tagStatsTimer.unref();
     logger.info({ groups: this.runners.length }, 'stream processor consuming');
   }
 
@@ -140,6 +147,7 @@ export class StreamProcessor {
       spec: mapping.spec,
       producer: this.producer,
       logger: this.observability.logger,
+      fromBeginning: this.config.STREAM_PROCESSOR_START_AT === 'earliest',
       partitionsConsumedConcurrently: this.config.STREAM_PROCESSOR_PARTITIONS_CONCURRENTLY,
       maxBytesPerPartition: this.config.STREAM_PROCESSOR_MAX_BYTES_PER_PARTITION,
       handler: async (messages, context) => {
@@ -156,10 +164,32 @@ export class StreamProcessor {
         if (newestSourceTs) this.metrics.sourceLagSeconds.set((nowUs() - newestSourceTs) / 1e6);
         return { rejected: rejected.map(({ index, reason }) => ({ message: messages[index]!, reason })) };
       },
-      onBatchDone: ({ deadLettered }) => {
-        if (deadLettered > 0) this.metrics.deadLetters.inc({ topic }, deadLettered);
+      onBatchDone: ({ deadLetteredKeys }) => {
+        if (deadLetteredKeys.length === 0) return;
+        this.metrics.deadLetters.inc({ topic }, deadLetteredKeys.length);
+        if (mapping.spec !== TOPICS.samples) return;
+        // Samples are keyed by their tag, so a dead letter counts against the tag it claimed to be.
+        for (const tag of deadLetteredKeys) if (tag) this.tagStats.of(tag).deadLetters += 1;
       },
     });
+  }
+
+  /** Writes the per-tag counts of the interval; if QuestDB refuses, they are kept for the next one. */
+  private async flushTagStats(): Promise<void> {
+    const rows = this.tagStats.drain(nowUs());
+    if (rows.length === 0 || !this.writer) return;
+    try {
+      await this.writer.write(TABLES.pipelineTagStats, rows.map(tagStatsRow));
+    } catch (error) {
+      this.observability.logger.warn({ err: error }, 'per-tag stats not written; kept for the next interval');
+      for (const row of rows) {
+        const counts = this.tagStats.of(row.tag);
+        counts.onTime += row.onTime;
+        counts.late += row.late;
+        counts.tooLate += row.tooLate;
+        counts.deadLetters += row.deadLetters;
+      }
+    }
   }
 
   /** Consumer lag per partition: the partition's end offset minus the group's committed offset. */
@@ -192,9 +222,20 @@ export class StreamProcessor {
 
   async stop(): Promise<void> {
     clearInterval(this.lagTimer);
+    clearInterval(this.tagStatsTimer);
     await Promise.all(this.runners.map((runner) => runner.stop()));
     this.runners.length = 0;
+    await this.flushTagStats();
     await this.producer.disconnect();
     await this.writer?.close();
   }
 }
+
+const tagStatsRow = (row: TagStatsRow) => ({
+  ts: row.ts,
+  tag: row.tag,
+  on_time: row.onTime,
+  late: row.late,
+  too_late: row.tooLate,
+  dead_letters: row.deadLetters,
+});

@@ -23,9 +23,21 @@ export const tagHealthSchema = z.object({
     .number()
     .nullable()
     .describe('ingest_ts − ts of the newest sample: source clock to ingest, null when unknown'),
-  lateSamples: z.null().describe('Not counted per tag by the pipeline yet: see pipeline.samples'),
-  droppedSamples: z.null().describe('Not counted per tag by the pipeline yet: see pipeline.samples.too_late'),
-  deadLetters: z.null().describe('Not counted per tag: see pipeline.deadLetterTopics'),
+  onTimeSamples: z
+    .number()
+    .nullable()
+    .describe('Samples stored within the look-back that arrived in event-time order (pipeline_tag_stats)'),
+  lateSamples: z.number().nullable().describe('Samples that arrived late but within the allowed lateness'),
+  droppedSamples: z
+    .number()
+    .nullable()
+    .describe(
+      'Samples past the allowed lateness: still stored in raw and the rollups, but a windowed consumer drops them',
+    ),
+  deadLetters: z
+    .number()
+    .nullable()
+    .describe('Messages keyed by this tag the stream processor sent to the dead-letter topic (never stored)'),
 });
 
 export const tagHealthResponseSchema = z.object({

@@ -18,10 +18,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 }
 
+interface StatsRow extends Record<string, unknown> {
+  tag: string;
+  on_time: string | number;
+  late: string | number;
+  too_late: string | number;
+  dead_letters: string | number;
+}
+
 /**
- * Per-tag figures QuestDB can answer exactly (last seen, source → ingest lag); pipeline-wide figures
- * from the stream processor's /metrics and Kafka's offsets, since the pipeline does not count lateness
- * or dead letters per tag. Each source may fail alone: its figures are null and `problems` says why.
+ * Per-tag figures from QuestDB: last seen and source → ingest lag from raw, lateness and dead letters
+ * from the counts the stream processor writes per interval (`pipeline_tag_stats`); pipeline-wide
+ * figures from its /metrics and Kafka's offsets. Each source may fail alone: its figures are null and
+ * `problems` says why.
  */
 export class TagHealth {
   private admin: Promise<Admin> | undefined;
@@ -37,7 +46,7 @@ export class TagHealth {
     const problems: string[] = [];
     const timeout = this.config.QUERY_API_HEALTH_PROBE_TIMEOUT_MS;
     const since = usToIso(epochUs(msToUs(now) - this.config.QUERY_API_HEALTH_LOOKBACK_MS * 1_000));
-    const [latest, catalog, gaps, metrics, dlq] = await Promise.all([
+    const [latest, catalog, gaps, metrics, dlq, stats] = await Promise.all([
       this.client.query<{ tag: string; ts: EpochUs; ingest_ts: EpochUs | null; source: string | null }>(
         `SELECT tag, ts, ingest_ts, source FROM ${TABLES.samples.name} WHERE ts >= $1 LATEST ON ts PARTITION BY tag`,
         [since],
@@ -58,9 +67,22 @@ export class TagHealth {
         problems.push(`Kafka dead-letter offsets: ${error.message}`);
         return null;
       }),
+      this.client
+        .query<StatsRow>(
+          `SELECT tag, sum(on_time) AS on_time, sum(late) AS late, sum(too_late) AS too_late, ` +
+            `sum(dead_letters) AS dead_letters FROM ${TABLES.pipelineTagStats.name} WHERE ts >= $1 GROUP BY tag`,
+          [since],
+        )
+        .catch((error: Error) => {
+          problems.push(`per-tag counts (${TABLES.pipelineTagStats.name}): ${error.message}`);
+          return undefined;
+        }),
     ]);
+    const statsByTag = stats && new Map(stats.map((row) => [row.tag, row]));
+    const counted = (tag: string, column: keyof Omit<StatsRow, 'tag'>) =>
+      statsByTag ? Number(statsByTag.get(tag)?.[column] ?? 0) : null;
     const byTag = new Map(latest.map((row) => [row.tag, row]));
-    const names = new Set([...catalog.keys(), ...byTag.keys()]);
+    const names = new Set([...catalog.keys(), ...byTag.keys(), ...(statsByTag?.keys() ?? [])]);
     const tags = [...names]
       .filter((tag) => prefix === undefined || tag.startsWith(prefix))
       .sort()
@@ -71,9 +93,10 @@ export class TagHealth {
           source: row?.source ?? catalog.get(tag)?.source ?? null,
           lastSeen: row ? usToIso(row.ts) : (catalog.get(tag)?.lastTs ?? null),
           ingestLagMs: row?.ingest_ts == null ? null : (row.ingest_ts - row.ts) / 1_000,
-          lateSamples: null,
-          droppedSamples: null,
-          deadLetters: null,
+          onTimeSamples: counted(tag, 'on_time'),
+          lateSamples: counted(tag, 'late'),
+          droppedSamples: counted(tag, 'too_late'),
+          deadLetters: counted(tag, 'dead_letters'),
         };
       });
     const writeSum = metrics && sumBy(metrics, 'millrace_processor_write_seconds_sum', 'table');
