@@ -108,4 +108,16 @@ describe('libs/questdb against a real QuestDB', () => {
     await client.waitForWalApplied(table.name);
     expect(await client.count(table.name)).toBe(1);
   });
+
+  it('gives up on a query past the statement time-out with an error that says so, and stays usable', async () => {
+    const impatient = new QueryClient({ pgUrl: inject('stack').questdbPgUrl, statementTimeoutMs: 5 });
+    try {
+      await expect(impatient.query('SELECT sum(x) FROM long_sequence(500000000)')).rejects.toThrow(
+        /timeout/i,
+      );
+      expect(await client.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+    } finally {
+      await impatient.end();
+    }
+  });
 });
