@@ -70,7 +70,11 @@ describe('default profiles on doc-shaped fixtures', () => {
   });
 
   it('COILER → coiler records by column and samples of coiler/<column>, coil id from the file name', () => {
-    const { rows, profile } = read('COILER', { rows: 3 });
+    const { rows, profile, mapping } = read('COILER', { rows: 3 });
+    expect(mapping.sampleTags).toContainEqual({
+      tag: 'plant1/coldmill/pltcm/coiler/CoilerTension',
+      unit: 'kN',
+    });
     const mapped = good(rows);
     expect(mapped[1]?.record).toMatchObject({
       kind: 'coiler',

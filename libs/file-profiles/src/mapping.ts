@@ -1,4 +1,10 @@
-import { plantRecordSchema, describeIssues, type MessageInputOf, type TOPICS } from '@millrace/schema';
+import {
+  plantRecordSchema,
+  describeIssues,
+  type MessageInputOf,
+  type TagPath,
+  type TOPICS,
+} from '@millrace/schema';
 import type { EpochUs } from '@millrace/time';
 import { FileProfileError } from './errors.js';
 import { parseDecimal } from './numbers.js';
@@ -26,6 +32,8 @@ export type RowResult = { ok: true; row: MappedRow } | { ok: false; reason: stri
 
 export interface FileMapping {
   readonly columns: readonly HeaderColumn[];
+  /** The tags this file's samples go to, with their unit from the header, else the profile. */
+  readonly sampleTags: readonly { readonly tag: TagPath; readonly unit?: string }[];
   /** Maps one data row (its cells as parsed); never throws, a bad row comes back with its reason. */
   mapRow(cells: readonly string[]): RowResult;
 }
@@ -227,7 +235,11 @@ export function compileFileMapping(
     return cell.trim() === '' ? Number.NaN : INVALID;
   }
 
-  return { columns, mapRow };
+  const sampleTags = (profile.samples ?? []).map((sample, position) => {
+    const unit = columns[sampleIndexes[position] ?? -1]?.unit ?? sample.unit;
+    return unit === undefined ? { tag: sample.tag } : { tag: sample.tag, unit };
+  });
+  return { columns, sampleTags, mapRow };
 }
 
 // A sentinel distinct from NaN (empty cell) and from every finite number parseDecimal can return.

@@ -17,3 +17,4 @@ export {
   type ConsumerRunnerOptions,
 } from './consumer.js';
 export { offsetRangesForTimes, rangeSize, readRanges, type PartitionRange } from './replay.js';
+export { TagAnnouncer, type TagDescription } from './tag-announcer.js';

@@ -47,6 +47,8 @@ export interface FileIngestorOptions {
   batchSamples?: number;
   retryMaxMs?: number;
   now?: () => EpochUs;
+  /** Told the tags (and units) of each file's samples once its header is read. */
+  onSampleTags?: (tags: FileMapping['sampleTags']) => void;
 }
 
 export interface IngestProgress {
@@ -234,6 +236,7 @@ export class FileIngestor {
               fileName,
               plantTimeZone: this.options.plantTimeZone,
             });
+            this.options.onSampleTags?.(mapping.sampleTags);
           }
           continue;
         } else if (line > resumeAfter && mapping !== undefined) {

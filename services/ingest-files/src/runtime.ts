@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { IngestFilesConfig } from '@millrace/config';
-import { createKafka, PipelineProducer } from '@millrace/kafka';
+import { createKafka, PipelineProducer, TagAnnouncer } from '@millrace/kafka';
 import type { Logger } from '@millrace/observability';
 import { TOPICS } from '@millrace/schema';
 import { FileIngestor } from './ingestor.js';
@@ -30,6 +30,7 @@ export function createRuntime(config: IngestFilesConfig, logger: Logger): Ingest
   const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE_NAME, logger });
   const producer = new PipelineProducer(kafka, SERVICE_NAME);
   const ledger = Ledger.open(ledgerDirOf(config));
+  const announcer = new TagAnnouncer(producer);
   const ingestor = new FileIngestor({
     producer,
     topics: { samples: TOPICS.samples, records: TOPICS.records },
@@ -40,6 +41,17 @@ export function createRuntime(config: IngestFilesConfig, logger: Logger): Ingest
     chunkRows: config.INGEST_FILES_CHUNK_ROWS,
     batchSamples: config.INGEST_FILES_BATCH_SAMPLES,
     retryMaxMs: config.INGEST_FILES_RETRY_MAX_MS,
+    onSampleTags: (tags) => {
+      const descriptions = tags.map((tag) => ({
+        ...tag,
+        source: SERVICE_NAME,
+        valueType: 'number' as const,
+      }));
+      // Best effort: metadata is announced again with the next file if Kafka refused it now.
+      announcer.announce(descriptions).catch((error: unknown) => {
+        logger.warn({ err: error }, 'tag units not announced; trying again with the next file');
+      });
+    },
   });
   return { producer, ledger, ingestor };
 }
