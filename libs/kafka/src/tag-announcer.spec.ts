@@ -1,27 +1,24 @@
-import { TOPICS } from '@millrace/schema';
+import { tagPath } from '@millrace/schema';
 import { epochUs } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
 import { TagAnnouncer } from './tag-announcer.js';
 
 describe('TagAnnouncer', () => {
   const sent: unknown[][] = [];
-  const producer = {
-    send: async (spec: unknown, messages: readonly unknown[]) => {
-      expect(spec).toBe(TOPICS.tags);
-      sent.push([...messages]);
-    },
+  const send = async (messages: readonly unknown[]) => {
+    sent.push([...messages]);
   };
 
   it('announces a tag once, and again only when its description changes', async () => {
-    const announcer = new TagAnnouncer(producer, () => epochUs(42));
+    const announcer = new TagAnnouncer(send, () => epochUs(42));
     const width = {
-      tag: 'plant1/pltcm/coil/width',
+      tag: tagPath('plant1/pltcm/coil/width'),
       source: 'files',
       valueType: 'number',
       unit: 'mm',
     } as const;
     const speed = {
-      tag: 'plant1/pltcm/strip/speed',
+      tag: tagPath('plant1/pltcm/strip/speed'),
       source: 'files',
       valueType: 'number',
       unit: 'm/min',
@@ -40,13 +37,11 @@ describe('TagAnnouncer', () => {
 
   it('tries again next time when Kafka refused', async () => {
     let fail = true;
-    const flaky = {
-      send: async () => {
-        if (fail) throw new Error('broker down');
-      },
+    const flaky = async () => {
+      if (fail) throw new Error('broker down');
     };
     const announcer = new TagAnnouncer(flaky, () => epochUs(1));
-    const tag = { tag: 'plant1/a/b/c', source: 'mqtt', valueType: 'number' } as const;
+    const tag = { tag: tagPath('plant1/a/b/c'), source: 'mqtt', valueType: 'number' } as const;
     await expect(announcer.announce([tag])).rejects.toThrow('broker down');
     fail = false;
     expect(await announcer.announce([tag])).toBe(1);

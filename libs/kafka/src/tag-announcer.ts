@@ -1,6 +1,6 @@
-import { TOPICS, type TagMeta } from '@millrace/schema';
+import type { TagMeta, TOPICS } from '@millrace/schema';
 import { nowUs, type EpochUs } from '@millrace/time';
-import type { PipelineProducer } from './producer.js';
+import type { OutgoingMessage } from './producer.js';
 
 export type TagDescription = Omit<TagMeta, 'ts'>;
 
@@ -12,8 +12,9 @@ export type TagDescription = Omit<TagMeta, 'ts'>;
 export class TagAnnouncer {
   private readonly announced = new Map<string, string>();
 
+  /** `send` puts messages on `plant.tags.v1`: a producer's send, or a store-and-forward publisher's. */
   constructor(
-    private readonly producer: Pick<PipelineProducer, 'send'>,
+    private readonly send: (messages: OutgoingMessage<typeof TOPICS.tags>[]) => Promise<void>,
     private readonly now: () => EpochUs = nowUs,
   ) {}
 
@@ -24,10 +25,7 @@ export class TagAnnouncer {
     });
     if (fresh.length === 0) return 0;
     const ts = this.now();
-    await this.producer.send(
-      TOPICS.tags,
-      fresh.map((description) => ({ key: description.tag, value: { ...description, ts } })),
-    );
+    await this.send(fresh.map((description) => ({ key: description.tag, value: { ...description, ts } })));
     for (const description of fresh) this.announced.set(description.tag, JSON.stringify(description));
     return fresh.length;
   }

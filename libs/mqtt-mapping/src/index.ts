@@ -12,5 +12,6 @@ export {
   type MappingRule,
   type MappingRules,
   type PayloadMapper,
+  type SamplesMappingRule,
 } from './rules.js';
 export { mapMessage, ruleFor, type MappedMessage, type MappedSample } from './map-message.js';

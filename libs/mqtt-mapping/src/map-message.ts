@@ -9,7 +9,7 @@ import {
   type TagPath,
 } from '@millrace/schema';
 import type { EpochUs } from '@millrace/time';
-import type { MappingRule, MappingRules, PayloadMapper } from './rules.js';
+import type { MappingRule, MappingRules, PayloadMapper, SamplesMappingRule } from './rules.js';
 import { topicMatches } from './topic-filter.js';
 
 /** One value of a tag at its source time; MQTT payloads carry no quality, so it is good. */
@@ -20,7 +20,7 @@ export interface MappedSample {
 
 /** Where a message goes: its target topic's data, or the reason it is refused (for the DLQ). */
 export type MappedMessage =
-  | { ok: true; target: 'samples'; tag: TagPath; sample: MappedSample }
+  | { ok: true; target: 'samples'; tag: TagPath; sample: MappedSample; rule: SamplesMappingRule }
   | { ok: true; target: 'inspections'; inspection: Inspection }
   | { ok: false; target: 'samples' | 'inspections'; reason: string };
 
@@ -58,7 +58,7 @@ export function mapMessage(
   const sample = readSample(rule.payload, payload, receivedAt);
   if (typeof sample === 'string')
     return { ok: false, target: 'samples', reason: `topic ${topic}: ${sample}` };
-  return { ok: true, target: 'samples', tag: topic as TagPath, sample };
+  return { ok: true, target: 'samples', tag: topic as TagPath, sample, rule };
 }
 
 /** The sample, or the reason the payload holds none. */

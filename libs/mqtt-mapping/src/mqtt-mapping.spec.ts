@@ -52,11 +52,12 @@ describe('mapMessage with the demo plant rules', () => {
       bytes({ value: 1450.5, ts: 1_700_000_000_000 }),
       NOW,
     );
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       ok: true,
       target: 'samples',
       tag: 'plant1/cells/line1/CAS_01/speed',
       sample: { ts: 1_700_000_000_000_000, value: 1450.5 },
+      rule: { unit: 'rpm', expectedPeriodMs: 1_000 },
     });
   });
 

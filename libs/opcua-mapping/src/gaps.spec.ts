@@ -28,4 +28,15 @@ describe('GapTracker', () => {
     gaps.lost(us(5));
     expect(gaps.restored(us(9))).toMatchObject({ start: us(5), end: us(9) });
   });
+
+  it('records no gap for an endpoint reached within the start-up grace, but one that was down longer', () => {
+    const starting = new GapTracker('e', 's', 30_000_000);
+    starting.lost(us(5));
+    expect(starting.restored(us(11))).toBeUndefined(); // the server was still starting
+    starting.lost(us(20));
+    expect(starting.restored(us(22))).toMatchObject({ start: us(11), end: us(22) }); // a real outage
+    const down = new GapTracker('e', 's', 30_000_000);
+    down.lost(us(5));
+    expect(down.restored(us(100))).toMatchObject({ start: us(5), end: us(100) });
+  });
 });

@@ -12,15 +12,18 @@ export interface Gap {
  * Gap bookkeeping of one endpoint. The gap starts at the last sign of life (a value or a keep-alive),
  * not when the loss was noticed, which can be a silence timeout later; it ends when the monitored items
  * are back. Until the first contact, the gap of an endpoint that cannot be reached starts at the first
- * failed attempt.
+ * failed attempt; if it is reached within `startupGraceUs` of that, there was no outage, only a start
+ * (a collector started beside its server, as `millrace start` does, would record one on every start).
  */
 export class GapTracker {
   private lastContact: EpochUs | undefined;
   private openSince: EpochUs | undefined;
+  private everReached = false;
 
   constructor(
     readonly endpoint: string,
     readonly source: string,
+    private readonly startupGraceUs = 0,
   ) {}
 
   /** A value or keep-alive arrived. */
@@ -39,8 +42,11 @@ export class GapTracker {
   restored(now: EpochUs): Gap | undefined {
     this.lastContact = now;
     const start = this.openSince;
+    const firstContact = !this.everReached;
+    this.everReached = true;
     if (start === undefined) return undefined;
     this.openSince = undefined;
+    if (firstContact && now - start < this.startupGraceUs) return undefined;
     return { endpoint: this.endpoint, source: this.source, start, end: now };
   }
 

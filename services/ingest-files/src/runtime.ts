@@ -30,7 +30,7 @@ export function createRuntime(config: IngestFilesConfig, logger: Logger): Ingest
   const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE_NAME, logger });
   const producer = new PipelineProducer(kafka, SERVICE_NAME);
   const ledger = Ledger.open(ledgerDirOf(config));
-  const announcer = new TagAnnouncer(producer);
+  const announcer = new TagAnnouncer((messages) => producer.send(TOPICS.tags, messages));
   const ingestor = new FileIngestor({
     producer,
     topics: { samples: TOPICS.samples, records: TOPICS.records },

@@ -14,6 +14,7 @@ import {
   TOPICS,
   type DeadLetter,
   type SampleBatch,
+  type TagMeta,
 } from '@millrace/schema';
 import { DiskQueue, SpoolingPublisher } from '@millrace/spool';
 import type { Kafka } from 'kafkajs';
@@ -59,6 +60,7 @@ interface Harness {
   kafka: Kafka;
   samples: typeof TOPICS.samples;
   inspections: typeof TOPICS.inspections;
+  tags: typeof TOPICS.tags;
   prefix: string;
   stop(): Promise<void>;
 }
@@ -77,15 +79,18 @@ async function startIngestor(options: {
   });
   const samples = uniqueTopic(TOPICS.samples, 'mqtt');
   const inspections = uniqueTopic(TOPICS.inspections, 'mqtt');
+  const tags = uniqueTopic(TOPICS.tags, 'mqtt');
   await ensureTopics(kafka, [
     samples,
     inspections,
+    tags,
     deadLetterTopicOf(samples),
     deadLetterTopicOf(inspections),
   ]);
   const prefix = `p${randomUUID().slice(0, 8)}`;
   const rules = mappingRulesSchema.parse([
     { filter: `${prefix}/+/+/inspections/+`, target: 'inspections' },
+    { filter: `${prefix}/+/+/CAS_01/temperature`, target: 'samples', unit: '°C', expectedPeriodMs: 1_000 },
     { filter: `${prefix}/#`, target: 'samples' },
   ]);
   const producer = new PipelineProducer(kafka, 'ingest-mqtt');
@@ -107,7 +112,7 @@ async function startIngestor(options: {
     publisher,
     producer,
     logger,
-    topics: { samples, inspections },
+    topics: { samples, inspections, tags },
   });
   ingestor.start();
   await waitFor(() => ingestor.connected, 20_000, 'ingestor connected');
@@ -120,7 +125,7 @@ async function startIngestor(options: {
     await producer.disconnect();
   };
   cleanups.push(stop);
-  return { ingestor, publisher, producer, kafka, samples, inspections, prefix, stop };
+  return { ingestor, publisher, producer, kafka, samples, inspections, tags, prefix, stop };
 }
 
 async function mqttClient(url: string): Promise<MqttClient> {
@@ -155,6 +160,7 @@ describe('ingest-mqtt', () => {
     const dlqSamples = await collect<DeadLetter>(h.kafka, `${h.samples.name}.dlq`);
     const dlqInspections = await collect<DeadLetter>(h.kafka, `${h.inspections.name}.dlq`);
     const inspections = await collect<unknown>(h.kafka, h.inspections.name);
+    const descriptions = await collect<TagMeta>(h.kafka, h.tags.name);
     const client = await mqttClient(stack.mqttUrl);
     const tag = `${h.prefix}/cells/line1/CAS_01/temperature`;
     const publish = (topic: string, payload: string) => client.publishAsync(topic, payload, { qos: 1 });
@@ -201,6 +207,17 @@ describe('ingest-mqtt', () => {
     expect(Buffer.from(notJson?.value ?? '', 'base64').toString('utf8')).toBe('not json {');
     expect(dlqInspections[0]?.reason).toMatch(/orderId/);
     expect(dlqInspections[0]?.location).toBe(`${h.prefix}/cells/line1/inspections/FQC`);
+    // The tag is described once, with its rule's unit, however many samples it sends.
+    await waitFor(() => descriptions.length > 0, 10_000, 'the tag description');
+    expect(descriptions).toEqual([
+      expect.objectContaining({
+        tag,
+        unit: '°C',
+        expectedPeriodMs: 1_000,
+        valueType: 'number',
+        source: 'ingest-mqtt',
+      }),
+    ]);
   });
 
   it('loses nothing across a broker restart and re-subscribes on a broker that forgot the session', async () => {

@@ -1,7 +1,12 @@
-import type { PipelineProducer } from '@millrace/kafka';
-import { mapMessage, subscriptionFilters, type MappingRules } from '@millrace/mqtt-mapping';
+import { TagAnnouncer, type PipelineProducer } from '@millrace/kafka';
+import {
+  mapMessage,
+  subscriptionFilters,
+  type MappingRules,
+  type SamplesMappingRule,
+} from '@millrace/mqtt-mapping';
 import type { Logger } from '@millrace/observability';
-import { TOPICS } from '@millrace/schema';
+import { TOPICS, type SampleValue, type TagPath } from '@millrace/schema';
 import { SampleBatcher, SpoolFullError, type SampleColumns, type SpoolingPublisher } from '@millrace/spool';
 import { nowUs } from '@millrace/time';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
@@ -23,10 +28,16 @@ export interface MqttIngestorOptions {
   logger: Logger;
   metrics?: Registry;
   /** Topic specs to produce to; tests pass unique copies. */
-  topics?: { samples: typeof TOPICS.samples; inspections: typeof TOPICS.inspections };
+  topics?: IngestTopics;
 }
 
 type SendPacket = (packet: Packet, cb?: (error?: Error) => void, ...rest: unknown[]) => void;
+
+export interface IngestTopics {
+  samples: typeof TOPICS.samples;
+  inspections: typeof TOPICS.inspections;
+  tags: typeof TOPICS.tags;
+}
 
 /**
  * Subscribes to the rules' filters with QoS 1 on a persistent session and turns messages into
@@ -36,21 +47,31 @@ type SendPacket = (packet: Packet, cb?: (error?: Error) => void, ...rest: unknow
 export class MqttIngestor {
   private readonly client: MqttClient;
   private readonly batcher: SampleBatcher;
-  private readonly topics: { samples: typeof TOPICS.samples; inspections: typeof TOPICS.inspections };
+  private readonly topics: IngestTopics;
   private readonly logger: Logger;
   private readonly counters: { messages: Counter<'result'>; dropped: Counter<'reason'> } | undefined;
   private readonly held = new Map<number, { safe: Promise<void>; session: number }>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly announcer: TagAnnouncer;
+  /** Tags described on plant.tags.v1 by this process: checked per message, so a set, not the announcer's JSON. */
+  private readonly described = new Set<string>();
   private session = 0;
 
   constructor(private readonly options: MqttIngestorOptions) {
     this.logger = options.logger.child({ component: 'mqtt' });
-    this.topics = options.topics ?? { samples: TOPICS.samples, inspections: TOPICS.inspections };
+    this.topics = options.topics ?? {
+      samples: TOPICS.samples,
+      inspections: TOPICS.inspections,
+      tags: TOPICS.tags,
+    };
     this.batcher = new SampleBatcher(
       { lingerMs: options.lingerMs, maxSamples: options.batchMaxSamples },
       (batches) => this.deliverSamples(batches),
     );
     this.counters = options.metrics ? registerCounters(options.metrics) : undefined;
+    this.announcer = new TagAnnouncer(async (messages) => {
+      await options.publisher.publish(this.topics.tags, messages);
+    });
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
       protocolVersion: 5,
@@ -153,11 +174,26 @@ export class MqttIngestor {
         );
     } else {
       this.counters?.messages.inc({ result: 'sample' });
+      if (!this.described.has(mapped.tag)) this.describe(mapped.tag, mapped.sample.value, mapped.rule);
       work = this.batcher.add(mapped.tag, `mqtt:${topic}`, mapped.sample.ts, mapped.sample.value, 'good');
     }
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return work;
+  }
+
+  /** Best effort: a description Kafka refused is tried again with the tag's next message. */
+  private describe(tag: TagPath, value: SampleValue, rule: SamplesMappingRule): void {
+    this.described.add(tag);
+    const { unit, description, expectedPeriodMs } = rule;
+    const valueType =
+      typeof value === 'string' ? 'string' : typeof value === 'boolean' ? 'boolean' : 'number';
+    this.announcer
+      .announce([{ tag, source: 'ingest-mqtt', valueType, unit, description, expectedPeriodMs }])
+      .catch((error: unknown) => {
+        this.described.delete(tag);
+        this.logger.warn({ err: error, tag }, 'tag description not published; trying again');
+      });
   }
 
   private async deliverSamples(batches: SampleColumns[]): Promise<void> {

@@ -56,6 +56,7 @@ export interface EndpointIngestorOptions {
   reconnect: BackoffOptions;
   connectTimeoutMs: number;
   silenceTimeoutMs: number;
+  startupGraceMs: number;
   logger: Logger;
   metrics?: IngestOpcuaMetrics;
 }
@@ -99,7 +100,7 @@ export class EndpointIngestor {
     this.source = sourceOf(options.endpoint);
     this.logger = options.logger.child({ component: 'opcua', endpoint: options.endpoint.name });
     this.backoff = new Backoff(options.reconnect);
-    this.gaps = new GapTracker(options.endpoint.name, this.source);
+    this.gaps = new GapTracker(options.endpoint.name, this.source, options.startupGraceMs * 1_000);
     options.metrics?.up.set({ endpoint: this.endpoint.name }, 0);
     options.metrics?.gapOpen.set({ endpoint: this.endpoint.name }, 0);
   }

@@ -77,6 +77,7 @@ class IngestOpcuaRunner implements OnApplicationBootstrap, BeforeApplicationShut
       },
       connectTimeoutMs: config.INGEST_OPCUA_CONNECT_TIMEOUT_MS,
       silenceTimeoutMs: config.INGEST_OPCUA_SILENCE_TIMEOUT_MS,
+      startupGraceMs: config.INGEST_OPCUA_STARTUP_GRACE_MS,
     });
     this.ingest = ingest;
     // Ready while at least one endpoint delivers: one endpoint down must not take the others out of service.

@@ -28,6 +28,8 @@ export interface OpcuaIngestOptions {
   reconnect: BackoffOptions;
   connectTimeoutMs: number;
   silenceTimeoutMs: number;
+  /** See INGEST_OPCUA_STARTUP_GRACE_MS; default 0: every wait for a first contact is a gap. */
+  startupGraceMs?: number;
   /** Topic to produce to; tests pass a unique copy. */
   topic?: typeof TOPICS.samples;
 }
@@ -73,6 +75,7 @@ export class OpcuaIngest {
           reconnect: this.options.reconnect,
           connectTimeoutMs: this.options.connectTimeoutMs,
           silenceTimeoutMs: this.options.silenceTimeoutMs,
+          startupGraceMs: this.options.startupGraceMs ?? 0,
           logger: this.options.logger,
           ...(this.metrics ? { metrics: this.metrics } : {}),
         }),

@@ -67,7 +67,7 @@ describe('per-tag pipeline counts', () => {
             },
           ]);
         }
-        return ((await statsOf(probe).catch(() => ({}))).on_time ?? 0) > 0;
+        return ((await statsOf(probe).catch((): Record<string, number> => ({}))).on_time ?? 0) > 0;
       },
       60_000,
       'the processor to join',

@@ -28,6 +28,8 @@ export const ingestOpcuaConfigSchema = z.object({
    * rebuilt from scratch; keep-alives come about every 2 s, so this must be well above that.
    */
   INGEST_OPCUA_SILENCE_TIMEOUT_MS: configField.integer(10_000, 3_000),
+  /** An endpoint first reached within this long after the service started has no gap recorded for the wait. */
+  INGEST_OPCUA_STARTUP_GRACE_MS: configField.integer(30_000, 0),
   /** Samples wait at most this long to be sent together. */
   INGEST_OPCUA_LINGER_MS: configField.integer(30, 0, 10_000),
   /** ...or until this many samples are waiting (at most 10 000, the cap of one sample batch). */
