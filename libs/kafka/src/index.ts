@@ -6,7 +6,7 @@ export {
   type KafkaRetryOptions,
 } from './client.js';
 export { ensureTopics, type EnsureTopicsResult } from './admin.js';
-export { PipelineProducer, type OutgoingMessage, type RefusedMessage } from './producer.js';
+export { PipelineProducer, PipelineSender, type OutgoingMessage, type RefusedMessage } from './producer.js';
 export {
   runConsumer,
   type BatchContext,
@@ -18,3 +18,4 @@ export {
 } from './consumer.js';
 export { offsetRangesForTimes, rangeSize, readRanges, type PartitionRange } from './replay.js';
 export { TagAnnouncer, type TagDescription } from './tag-announcer.js';
+export { readLatestByKey } from './compacted.js';

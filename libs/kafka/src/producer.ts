@@ -7,7 +7,7 @@ import {
   type TopicSpec,
 } from '@millrace/schema';
 import { nowUs } from '@millrace/time';
-import kafkajs, { type IHeaders, type Kafka, type Producer } from 'kafkajs';
+import kafkajs, { type IHeaders, type Kafka, type Producer, type Sender } from 'kafkajs';
 import { KafkaPipelineError } from './errors.js';
 
 export interface OutgoingMessage<Spec extends TopicSpec> {
@@ -28,37 +28,19 @@ export interface RefusedMessage {
 }
 
 /**
- * Idempotent producer with acks=all (KIP-98): a retried send never writes a message twice, and a
- * send resolves only when every in-sync replica has it.
+ * The pipeline's ways of putting messages on topics (validated, pre-encoded, raw, dead letters), over a
+ * producer or over one of its transactions.
  */
-export class PipelineProducer {
-  private readonly producer: Producer;
-
+export class PipelineSender {
   constructor(
-    kafka: Kafka,
-    private readonly service: string,
-  ) {
-    this.producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 5,
-      allowAutoTopicCreation: false,
-      // murmur2 on the key, as the Java client: a tag lands on the same partition whoever produces it
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    });
-  }
-
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
-
-  disconnect(): Promise<void> {
-    return this.producer.disconnect();
-  }
+    private readonly sender: Sender,
+    protected readonly service: string,
+  ) {}
 
   /** Validates each message against the topic's schema, then sends them in one request per broker. */
   async send<Spec extends TopicSpec>(spec: Spec, messages: readonly OutgoingMessage<Spec>[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({
+    await this.sender.send({
       topic: spec.name,
       acks: -1,
       messages: messages.map((message) => ({
@@ -84,7 +66,7 @@ export class PipelineProducer {
     if (first === undefined) return;
     const checked = decodeMessage(spec, first.value);
     if (!checked.ok) throw new TypeError(checked.reason);
-    await this.producer.send({ topic: spec.name, acks: -1, messages: [...messages] });
+    await this.sender.send({ topic: spec.name, acks: -1, messages: [...messages] });
   }
 
   /** Sends already-encoded bytes, e.g. a replay copying messages between topics. */
@@ -93,7 +75,7 @@ export class PipelineProducer {
     messages: readonly { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[],
   ): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({ topic, acks: -1, messages: [...messages] });
+    await this.sender.send({ topic, acks: -1, messages: [...messages] });
   }
 
   /** Parks refused messages on the topic's dead-letter twin with the original bytes and the reason. */
@@ -132,6 +114,53 @@ export class PipelineProducer {
       ...(message.location === undefined ? {} : { location: message.location }),
       ts: nowUs(),
     };
+  }
+}
+
+/**
+ * Idempotent producer with acks=all (KIP-98): a retried send never writes a message twice, and a
+ * send resolves only when every in-sync replica has it. With a `transactionalId` it can also send
+ * atomically across topics ({@link transaction}).
+ */
+export class PipelineProducer extends PipelineSender {
+  private readonly producer: Producer;
+
+  constructor(kafka: Kafka, service: string, options: { transactionalId?: string } = {}) {
+    const producer = kafka.producer({
+      idempotent: true,
+      // A transactional producer allows one request in flight (kafkajs); plain ones pipeline five.
+      maxInFlightRequests: options.transactionalId === undefined ? 5 : 1,
+      allowAutoTopicCreation: false,
+      // murmur2 on the key, as the Java client: a tag lands on the same partition whoever produces it
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+    });
+    super(producer, service);
+    this.producer = producer;
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
+  }
+
+  /**
+   * Runs `work` in one Kafka transaction (KIP-98): everything it sends becomes visible to
+   * read_committed consumers (the kafkajs and Java default) together at commit, or never. A producer
+   * restarted with the same transactional id aborts what its predecessor left open.
+   */
+  async transaction(work: (tx: PipelineSender) => Promise<void>): Promise<void> {
+    const tx = await this.producer.transaction();
+    try {
+      await work(new PipelineSender(tx, this.service));
+      await tx.commit();
+    } catch (error) {
+      await tx.abort().catch(() => undefined); // a broker that is gone aborts it when the transaction times out
+      throw error;
+    }
   }
 }
 

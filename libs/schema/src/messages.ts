@@ -247,3 +247,20 @@ export const deadLetterSchema = z.object({
   ts: epochUsSchema,
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+// ---- ingest.files.progress.v1 ------------------------------------------------------------------
+
+/**
+ * How far ingest-files got in one file, committed in the same Kafka transaction as the chunk's rows:
+ * after a crash the file resumes right after the last committed row, and no row is sent twice.
+ */
+export const fileProgressSchema = z.object({
+  checksum: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex'),
+  path: z.string().min(1).max(4096),
+  state: z.enum(['reading', 'done']),
+  line: z.number().int().min(0),
+  rows: z.number().int().min(0),
+  badRows: z.number().int().min(0),
+  ts: epochUsSchema,
+});
+export type FileProgress = z.infer<typeof fileProgressSchema>;

@@ -9,6 +9,7 @@ import {
   riskEventSchema,
   sampleBatchSchema,
   tagMetaSchema,
+  fileProgressSchema,
 } from './messages.js';
 
 const DAY_MS = 86_400_000;
@@ -94,6 +95,14 @@ export const TOPICS = {
     cleanup: { policy: 'delete', retentionMs: 30 * DAY_MS },
     schema: commandResultSchema,
     description: 'What became of each machine command: accepted, rejected with a reason, or failed.',
+  }),
+  fileProgress: topic({
+    name: 'ingest.files.progress.v1',
+    partitions: 1,
+    key: 'file sha256',
+    cleanup: { policy: 'compact' },
+    schema: fileProgressSchema,
+    description: 'ingest-files: the last committed line of each file, in the transaction of its rows.',
   }),
 } as const;
 

@@ -19,7 +19,7 @@ export async function backfill(dir: string, env: NodeJS.ProcessEnv = process.env
     `${SERVICE_NAME}-backfill`,
     config.MILLRACE_LOG_LEVEL === 'info' ? 'warn' : config.MILLRACE_LOG_LEVEL,
   );
-  const runtime = createRuntime(config, logger);
+  const runtime = createRuntime(config, logger, 'backfill');
   const all = await listFiles(resolve(dir));
   const files = all.filter((file) => runtime.ingestor.profileOf(file.name) !== undefined);
   const unmatched = all.filter((file) => runtime.ingestor.profileOf(file.name) === undefined);
@@ -28,7 +28,7 @@ export async function backfill(dir: string, env: NodeJS.ProcessEnv = process.env
     `[millrace] backfill ${dir}: ${files.length} file(s), ${(totalBytes / 1e6).toFixed(1)} MB; ${unmatched.length} matching no profile`,
   );
 
-  await runtime.producer.connect();
+  await runtime.connect();
   const bar = new cliProgress.SingleBar(
     {
       format:

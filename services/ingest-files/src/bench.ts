@@ -32,15 +32,19 @@ async function main(): Promise<void> {
     clientId: 'ingest-files-bench',
     logger,
   });
-  const producer = new PipelineProducer(kafka, 'ingest-files-bench');
+  const producer = new PipelineProducer(kafka, 'ingest-files-bench', {
+    transactionalId: `ingest-files-bench-${process.pid}`,
+  });
   await producer.connect();
   const topics = {
     samples: uniqueTopic(TOPICS.samples, 'bench'),
     records: uniqueTopic(TOPICS.records, 'bench'),
+    progress: uniqueTopic(TOPICS.fileProgress, 'bench'),
   };
   await ensureTopics(kafka, [
     topics.samples,
     topics.records,
+    topics.progress,
     deadLetterTopicOf(topics.samples),
     deadLetterTopicOf(topics.records),
   ]);
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
   const ingestor = new FileIngestor({
     producer,
     topics,
+    committed: new Map(),
     profiles: DEFAULT_PROFILES,
     ledger,
     plantTimeZone: 'Europe/Berlin',
@@ -134,7 +139,10 @@ async function main(): Promise<void> {
     await admin.connect();
     await admin
       .deleteTopics({
-        topics: [topics.samples, topics.records].flatMap((spec) => [spec.name, deadLetterTopicOf(spec).name]),
+        topics: [
+          topics.progress.name,
+          ...[topics.samples, topics.records].flatMap((spec) => [spec.name, deadLetterTopicOf(spec).name]),
+        ],
       })
       .catch(() => undefined);
     await admin.disconnect();

@@ -73,7 +73,7 @@ class IngestFilesWorker implements OnApplicationBootstrap, OnApplicationShutdown
     const { logger } = this.observability;
     for (let attempt = 0; !this.stopping; attempt += 1) {
       try {
-        await this.runtime?.producer.connect();
+        await this.runtime?.connect();
         this.connected = true;
         break;
       } catch (error) {

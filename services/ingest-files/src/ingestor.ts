@@ -11,9 +11,9 @@ import {
   type FileMapping,
   type FileProfile,
 } from '@millrace/file-profiles';
-import type { PipelineProducer, RefusedMessage } from '@millrace/kafka';
+import type { PipelineProducer, PipelineSender, RefusedMessage } from '@millrace/kafka';
 import type { Logger } from '@millrace/observability';
-import type { TOPICS } from '@millrace/schema';
+import type { FileProgress, TOPICS } from '@millrace/schema';
 import { nowUs, type EpochUs } from '@millrace/time';
 import { IngestFilesError } from './errors.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
@@ -31,10 +31,18 @@ const READ_BYTES = 2 << 20; // 2 MiB
 export interface IngestTopics {
   samples: typeof TOPICS.samples;
   records: typeof TOPICS.records;
+  progress: typeof TOPICS.fileProgress;
 }
 
 export interface FileIngestorOptions {
-  producer: Pick<PipelineProducer, 'sendEncoded' | 'deadLetter'>;
+  /** A transactional producer: each chunk's rows, bad rows and progress are committed together. */
+  producer: Pick<PipelineProducer, 'transaction'>;
+  /**
+   * The progress committed to Kafka before this process started (read from `topics.progress`); kept
+   * up to date as files are read. Where it is ahead of the local ledger (a crash between a commit
+   * and the ledger's fsync), it decides where a file resumes.
+   */
+  committed: Map<string, FileProgress>;
   /** Passed in (not read from TOPICS here) so tests can use unique copies. */
   topics: IngestTopics;
   profiles: readonly FileProfile[];
@@ -80,10 +88,10 @@ interface PendingBadRow {
  * Reads one flat file into Kafka, streaming (never the whole file in memory), resumable and
  * idempotent through the ledger:
  * - the file is known by its content's sha256; a file the ledger has as done is skipped;
- * - rows go out in chunks; a chunk's messages are acknowledged (acks=all) BEFORE the ledger records
- *   its last line, so after a crash the file resumes right after the last acknowledged row: no gap,
- *   and no duplicate unless the crash falls between the acknowledgement and the fsync of one ledger
- *   line (QuestDB's DEDUP keys absorb that one chunk);
+ * - rows go out in chunks, each in one Kafka transaction with its bad rows (to the DLQ) and the file's
+ *   progress (`ingest.files.progress.v1`): a crash mid-chunk leaves nothing of it visible (the restarted
+ *   producer aborts it), a crash after the commit finds the progress, so the file resumes right after
+ *   the last committed row: no gap and no duplicate. The local ledger follows each commit as a cache;
  * - while one chunk is in flight the next is parsed; a chunk is sent only after the previous one is
  *   acknowledged, so a failed send never leaves a later chunk in Kafka;
  * - Kafka unreachable: the send is retried with backoff for as long as it takes; the reader waits
@@ -117,7 +125,10 @@ export class FileIngestor {
     if (profile === undefined) return { status: 'unmatched', reason: `${fileName} matches no file profile` };
     const { size, mtimeMs } = await stat(path);
     const checksum = await sha256(path);
-    const known = this.options.ledger.get(checksum);
+    const local = this.options.ledger.get(checksum);
+    const committed = this.options.committed.get(checksum);
+    const known =
+      committed && (!local || committed.line > local.line || committed.state === 'done') ? committed : local;
     if (known?.state === 'done') return { status: 'duplicate', profile: profile.name, checksum };
 
     const entry: LedgerEntry = {
@@ -146,7 +157,7 @@ export class FileIngestor {
         return { status: 'rejected', profile: profile.name, reason: error.message };
       throw error;
     }
-    this.options.ledger.record({ ...entry, state: 'done', at: new Date().toISOString() });
+    await this.commit({ ...entry, state: 'done' }, async () => undefined, fileName, options.signal);
     return {
       status: 'ingested',
       profile: profile.name,
@@ -164,7 +175,7 @@ export class FileIngestor {
     entry: LedgerEntry,
     options: { signal?: AbortSignal; onProgress?: (progress: IngestProgress) => void },
   ): Promise<void> {
-    const { topics, ledger } = this.options;
+    const { topics } = this.options;
     const resumeAfter = entry.line;
     const source = `file:${fileName}`;
     const dlqSpec = profile.record ? topics.records : topics.samples;
@@ -188,13 +199,14 @@ export class FileIngestor {
       bad = [];
       chunkRows = 0;
       if (inFlight) await inFlight;
-      inFlight = this.sendWithRetry(
-        async () => {
+      inFlight = this.commit(
+        { ...entry, ...upTo },
+        async (tx) => {
           await Promise.all([
             // Encoded by ChunkBuilder and checked by its spec against the schemas: see PipelineProducer.sendEncoded.
-            this.options.producer.sendEncoded(topics.samples, messages.samples),
-            this.options.producer.sendEncoded(topics.records, messages.records),
-            this.options.producer.deadLetter(
+            tx.sendEncoded(topics.samples, messages.samples),
+            tx.sendEncoded(topics.records, messages.records),
+            tx.deadLetter(
               dlqSpec,
               badRows.map((row) => ({
                 message: refused(row, fileName),
@@ -206,7 +218,6 @@ export class FileIngestor {
         fileName,
         options.signal,
       ).then(() => {
-        ledger.record({ ...entry, ...upTo, at: new Date().toISOString() });
         entry.line = upTo.line;
       });
       // Awaited by the next flush; without this an early rejection would count as unhandled and end the process.
@@ -269,6 +280,37 @@ export class FileIngestor {
       input.destroy();
       if (inFlight) await inFlight.catch(() => undefined);
     }
+  }
+
+  /** Commits `send` and the file's progress in one transaction (retried while Kafka is away), then notes both. */
+  private async commit(
+    entry: LedgerEntry,
+    send: (tx: PipelineSender) => Promise<void>,
+    fileName: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const progress: FileProgress = {
+      checksum: entry.checksum,
+      path: entry.path,
+      state: entry.state,
+      line: entry.line,
+      rows: entry.rows,
+      badRows: entry.badRows,
+      ts: this.now(),
+    };
+    await this.sendWithRetry(
+      () =>
+        this.options.producer.transaction(async (tx) => {
+          await Promise.all([
+            send(tx),
+            tx.send(this.options.topics.progress, [{ key: entry.checksum, value: progress }]),
+          ]);
+        }),
+      fileName,
+      signal,
+    );
+    this.options.committed.set(entry.checksum, progress);
+    this.options.ledger.record({ ...entry, at: new Date().toISOString() });
   }
 
   /** Retries a send while the error allows it (the producer's are network failures), backing off up to retryMaxMs. */

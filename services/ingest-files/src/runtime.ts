@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { IngestFilesConfig } from '@millrace/config';
-import { createKafka, PipelineProducer, TagAnnouncer } from '@millrace/kafka';
+import { createKafka, PipelineProducer, readLatestByKey, TagAnnouncer } from '@millrace/kafka';
 import type { Logger } from '@millrace/observability';
-import { TOPICS } from '@millrace/schema';
+import { TOPICS, type FileProgress } from '@millrace/schema';
 import { FileIngestor } from './ingestor.js';
 import { Ledger } from './ledger.js';
 import { loadProfiles } from './profiles.js';
@@ -23,17 +23,26 @@ export interface IngestRuntime {
   producer: PipelineProducer;
   ledger: Ledger;
   ingestor: FileIngestor;
+  /** Connects the producer (which aborts a transaction a crash left open), then reads the committed progress. */
+  connect(): Promise<void>;
 }
 
 /** Builds the producer, ledger and ingestor from config; the caller connects and closes them. */
-export function createRuntime(config: IngestFilesConfig, logger: Logger): IngestRuntime {
+export function createRuntime(
+  config: IngestFilesConfig,
+  logger: Logger,
+  role: 'service' | 'backfill' = 'service',
+): IngestRuntime {
   const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE_NAME, logger });
-  const producer = new PipelineProducer(kafka, SERVICE_NAME);
+  const transactionalId = `${config.INGEST_FILES_TRANSACTIONAL_ID}${role === 'backfill' ? '-backfill' : ''}`;
+  const producer = new PipelineProducer(kafka, SERVICE_NAME, { transactionalId });
   const ledger = Ledger.open(ledgerDirOf(config));
+  const committed = new Map<string, FileProgress>();
   const announcer = new TagAnnouncer((messages) => producer.send(TOPICS.tags, messages));
   const ingestor = new FileIngestor({
     producer,
-    topics: { samples: TOPICS.samples, records: TOPICS.records },
+    topics: { samples: TOPICS.samples, records: TOPICS.records, progress: TOPICS.fileProgress },
+    committed,
     profiles: loadProfiles(config.INGEST_FILES_PROFILES_FILE),
     ledger,
     plantTimeZone: config.MILLRACE_PLANT_TZ,
@@ -53,5 +62,10 @@ export function createRuntime(config: IngestFilesConfig, logger: Logger): Ingest
       });
     },
   });
-  return { producer, ledger, ingestor };
+  const connect = async () => {
+    await producer.connect();
+    for (const [checksum, progress] of await readLatestByKey(kafka, TOPICS.fileProgress))
+      committed.set(checksum, progress);
+  };
+  return { producer, ledger, ingestor, connect };
 }

@@ -20,5 +20,10 @@ export const ingestFilesConfigSchema = z.object({
   INGEST_FILES_BATCH_SAMPLES: configField.integer(1_000, 1, 10_000),
   /** Longest wait between retries while Kafka is unreachable. */
   INGEST_FILES_RETRY_MAX_MS: configField.integer(30_000, 100),
+  /**
+   * Kafka transactional id of this instance (`millrace backfill` appends `-backfill`): unique per running
+   * instance, and the same across its restarts, so a restart aborts what a crash left open.
+   */
+  INGEST_FILES_TRANSACTIONAL_ID: configField.string('millrace-ingest-files'),
 });
 export type IngestFilesConfig = z.infer<typeof ingestFilesConfigSchema>;

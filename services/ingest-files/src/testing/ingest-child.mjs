@@ -1,8 +1,8 @@
 // Runs the built ingestion core on one file in its own process, so a test can SIGKILL it mid-file.
 // Usage: node ingest-child.mjs <file>; JSON options in INGEST_CHILD_OPTIONS
-// ({ brokers, samplesTopic, recordsTopic, ledgerDir, chunkRows }).
+// ({ brokers, samplesTopic, recordsTopic, progressTopic, transactionalId, ledgerDir, chunkRows }).
 import { DEFAULT_PROFILES } from '@millrace/file-profiles';
-import { createKafka, PipelineProducer } from '@millrace/kafka';
+import { createKafka, PipelineProducer, readLatestByKey } from '@millrace/kafka';
 import { createLogger } from '@millrace/observability';
 import { TOPICS } from '@millrace/schema';
 import { FileIngestor } from '../../dist/ingestor.js';
@@ -11,15 +11,19 @@ import { Ledger } from '../../dist/ledger.js';
 const options = JSON.parse(process.env.INGEST_CHILD_OPTIONS ?? '{}');
 const logger = createLogger('ingest-child', 'warn');
 const kafka = createKafka({ brokers: options.brokers, clientId: 'ingest-child', logger });
-const producer = new PipelineProducer(kafka, 'ingest-child');
+const producer = new PipelineProducer(kafka, 'ingest-child', { transactionalId: options.transactionalId });
 await producer.connect();
+const progress = { ...TOPICS.fileProgress, name: options.progressTopic };
+const committed = await readLatestByKey(kafka, progress);
 const ledger = Ledger.open(options.ledgerDir);
 const ingestor = new FileIngestor({
   producer,
   topics: {
     samples: { ...TOPICS.samples, name: options.samplesTopic },
     records: { ...TOPICS.records, name: options.recordsTopic },
+    progress,
   },
+  committed,
   profiles: DEFAULT_PROFILES,
   ledger,
   plantTimeZone: 'Europe/Berlin',
