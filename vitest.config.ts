@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 // A UTC machine hides time-zone bugs; Easter Island has an odd offset and its own DST rules.
@@ -30,11 +31,24 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['{libs,services,infra}/**/src/**/*.int.spec.ts'],
+          include: ['{libs,services,infra}/**/src/**/*.int.spec.ts', 'web/e2e/**/*.int.spec.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
           globalSetup: ['infra/src/testing/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // Svelte components and the web app's view logic, in a simulated DOM.
+        extends: true,
+        plugins: [svelte({ configFile: false, compilerOptions: { runes: true } })],
+        resolve: { conditions: ['browser'] },
+        test: {
+          name: 'web',
+          include: ['web/src/**/*.spec.ts'],
+          environment: 'happy-dom',
+          // Testing Library ships `.svelte.js` sources: they must go through the Svelte compiler too.
+          server: { deps: { inline: [/@testing-library\/svelte/] } },
         },
       },
     ],

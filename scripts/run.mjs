@@ -35,6 +35,7 @@ function ensureDependencies() {
 function build() {
   step('Building');
   run(bin('tsc'), ['-b']);
+  run('npm', ['run', 'build', '--workspace', 'web', '--silent']);
 }
 
 /** Runs the long-lived launcher in the foreground, passing Ctrl-C and SIGTERM through to it. */
@@ -45,6 +46,22 @@ function handOver(command, args, env = {}) {
     process.on(signal, () => child.kill(signal));
   }
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+}
+
+/** The end-to-end tests drive Debian's Chromium; install it where it is missing and apt is at hand. */
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) {
+    process.stderr.write(
+      '✖ Chromium is missing and apt-get is not available: install chromium for the web tests\n',
+    );
+    process.exit(1);
+  }
+  step('Installing chromium (Debian) for the end-to-end tests');
+  const [apt, ...aptArgs] = process.getuid?.() === 0 ? ['apt-get'] : ['sudo', 'apt-get'];
+  const aptEnv = { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } };
+  run(apt, [...aptArgs, 'update', '-qq'], aptEnv);
+  run(apt, [...aptArgs, 'install', '-y', '-qq', '--no-install-recommends', 'chromium'], aptEnv);
 }
 
 const env = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
@@ -64,6 +81,7 @@ switch (process.argv[2]) {
     step('Type-check of tests and formatting');
     run(bin('tsc'), ['-p', 'tsconfig.check.json']);
     run(bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+    ensureChromium();
     step('Integration tests against a real Kafka, QuestDB and Mosquitto');
     run(bin('vitest'), ['run', '--project', 'integration']);
     break;

@@ -8,3 +8,11 @@ export { simulatorConfigSchema, type SimulatorConfig } from './services/simulato
 export { ingestMqttConfigSchema, type IngestMqttConfig } from './services/ingest-mqtt.js';
 export { ingestOpcuaConfigSchema, type IngestOpcuaConfig } from './services/ingest-opcua.js';
 export { queryApiConfigSchema, type QueryApiConfig } from './services/query-api.js';
+export { authConfigShape } from './auth.js';
+export {
+  mesBridgeConfigSchema,
+  mesProxyConfigSchema,
+  type MesBridgeConfig,
+  type MesProxyConfig,
+} from './services/mes-bridge.js';
+export { inferenceConfigSchema, type InferenceConfig } from './services/inference.js';

@@ -51,3 +51,4 @@ export {
   type CellSignal,
 } from './cells.js';
 export { HIGH_LOAD_PREFIX, HighLoadProfile, type HighLoadOptions, type HighLoadTick } from './high-load.js';
+export { MesOrderFeed, type MesOrder } from './mes.js';

@@ -72,7 +72,7 @@ describe('query-api events, live, health and export against the real stack', () 
         risk_class: 'high',
         probability: 0.9,
         recommendation: 'scrap',
-        reasons: '[]',
+        reasons: JSON.stringify([{ feature: 'cas_speed_mean', value: 2_850, contribution: 1.2 }]),
       },
       {
         ts: epochUs(day + S),
@@ -176,6 +176,14 @@ describe('query-api events, live, health and export against the real stack', () 
     const events = mine(body.events as Event[]);
     expect(events.map((event) => event.kind)).toEqual(['risk', 'order', 'command', 'gap']);
     expect(events[3]!.endTs).toBe(iso(day + 64 * S).replace('Z', '000Z'));
+    expect(events[0]).toMatchObject({
+      risk: {
+        cellId: `${id}-c1`,
+        probability: 0.9,
+        modelVersion: 'm1',
+        reasons: [{ feature: 'cas_speed_mean', value: 2_850, contribution: 1.2 }],
+      },
+    });
     const all = await get(`/api/events?${range}&risk=all&kind=risk`);
     expect(mine(all.body.events as Event[]).map((event) => event.severity)).toEqual(['high', 'low']);
   });

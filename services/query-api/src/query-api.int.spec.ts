@@ -3,7 +3,7 @@ import { m4OnGrid, planM4 } from '@millrace/downsample';
 import { Observability, ObservabilityModule } from '@millrace/observability';
 import { IlpWriter, QueryClient, type Row } from '@millrace/questdb';
 import { ALL_TABLES, ALL_VIEWS, TABLES } from '@millrace/schema';
-import { epochUs, type EpochUs } from '@millrace/time';
+import { epochUs, usToIso, type EpochUs } from '@millrace/time';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -145,8 +145,55 @@ describe('query-api against the real stack', () => {
     ]);
     await writer.write(TABLES.orders, [
       { ts: epochUs(day), order_id: id, line: 'line1', product: 'cell', quantity: 100, state: 'released' },
+      ...(['released', 'running', 'completed'] as const).map((state, i) => ({
+        ts: epochUs(denseStart + i * 30 * 60 * S),
+        order_id: `${id}-run`,
+        line: 'line1',
+        product: 'cell',
+        quantity: 10,
+        state,
+      })),
     ]);
-    for (const table of [TABLES.samples, TABLES.tags, TABLES.coils, TABLES.inspections, TABLES.orders])
+    await writer.write(TABLES.segmentData, [
+      ...['MP03', 'MP04'].flatMap((mp) =>
+        [1, 2, 3].map((segment) => ({
+          ts: epochUs(day + 600 * S + segment * S),
+          coil_id: `${id}-coil1`,
+          line: 'pltcm',
+          mp,
+          segment,
+          variable: 'LenSeg',
+          value: 10 * segment,
+        })),
+      ),
+    ]);
+    await writer.write(TABLES.setupData, [
+      {
+        ts: epochUs(day + 600 * S),
+        coil_id: `${id}-coil1`,
+        line: 'pltcm',
+        stand: 2,
+        variable: 'ThermalCrown_G1',
+        value: 12.5,
+      },
+      {
+        ts: epochUs(day + 600 * S),
+        coil_id: `${id}-coil1`,
+        line: 'pltcm',
+        stand: 3,
+        variable: 'ThermalCrown_G1',
+        value: 13.5,
+      },
+    ]);
+    for (const table of [
+      TABLES.samples,
+      TABLES.tags,
+      TABLES.coils,
+      TABLES.inspections,
+      TABLES.orders,
+      TABLES.segmentData,
+      TABLES.setupData,
+    ])
       await client.waitForWalApplied(table.name);
     for (const view of ALL_VIEWS) await client.waitForViewRefreshed(view.name);
 
@@ -286,6 +333,35 @@ describe('query-api against the real stack', () => {
     }
   });
 
+  it('filters a series by order, coil or cell: the range becomes its time in production', async () => {
+    const byOrder = await series(`tag=${dense}&order=${id}-run&width=100`);
+    expect(byOrder).toMatchObject({
+      from: { iso: usToIso(epochUs(denseStart + 30 * 60 * S)) },
+      to: { iso: usToIso(epochUs(denseStart + 60 * 60 * S)) },
+      production: { kind: 'order', id: `${id}-run` },
+    });
+    expect(byOrder.series[0]!.times.length).toBeGreaterThan(10);
+    const byCoil = await series(`tag=${dense}&coil=${id}-coil1&width=100`);
+    expect(byCoil).toMatchObject({
+      from: { iso: usToIso(epochUs(day + 600 * S)) },
+      to: { iso: usToIso(epochUs(day + 780 * S)) },
+    });
+    const byCell = await series(`tag=${dense}&cell=${id}-cell2&width=100`);
+    expect(byCell).toMatchObject({
+      from: { iso: usToIso(epochUs(day + S - 60 * S)) },
+      to: { iso: usToIso(epochUs(day + S + 1_000)) },
+    });
+    for (const [params, reason] of [
+      [`order=${id}-nope`, /unknown order/],
+      [`order=${id}`, /has not run yet/],
+      [`order=${id}-run&coil=${id}-coil1`, /one of order, coil or cell/],
+    ] as const) {
+      const refused = await get(`/api/series?tag=${dense}&width=100&${params}`);
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(reason);
+    }
+  });
+
   it('reads coils, production summaries, inspections and orders', async () => {
     const range = `from=${iso(day - H)}&to=${iso(day + H)}`;
     const coils = await get(`/api/coils?${range}&alloy=QA${seed}&sort=exit_thickness_mm&dir=asc`);
@@ -316,6 +392,21 @@ describe('query-api against the real stack', () => {
     expect(orders.body.rows).toEqual([
       expect.objectContaining({ order_id: id, quantity: 100, state: 'released' }),
     ]);
+    const segments = await get(
+      `/api/coil-data?kind=segment&${range}&coil=${id}-coil1&mp=MP03&sort=ts&dir=asc`,
+    );
+    expect(
+      (segments.body.rows as { segment: number; value: number }[]).map((row) => [row.segment, row.value]),
+    ).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
+    const setup = await get(`/api/coil-data?kind=setup&${range}&coil=${id}-coil1&stand=3`);
+    expect(setup.body.rows).toEqual([
+      expect.objectContaining({ stand: 3, variable: 'ThermalCrown_G1', value: 13.5 }),
+    ]);
+    expect((await get(`/api/coil-data?kind=rolls&${range}`)).status).toBe(400);
   });
 
   it('refuses or defuses SQL injection through every parameter of every route; the tables survive', async () => {
@@ -338,6 +429,21 @@ describe('query-api against the real stack', () => {
         agg: '',
         interval: '',
         tier: '',
+        order: '',
+        coil: '',
+        cell: '',
+      },
+      '/api/coil-data': {
+        kind: 'segment',
+        from: 'now-1d',
+        to: 'now',
+        coil: '',
+        variable: '',
+        mp: '',
+        stand: '',
+        sort: '',
+        dir: '',
+        limit: '',
       },
       '/api/coils': { from: 'now-1d', to: 'now', alloy: '', coil: '', sort: '', dir: '', limit: '' },
       '/api/production/summary': { from: 'now-1d', to: 'now', by: '', sort: '', dir: '' },
@@ -385,7 +491,10 @@ describe('query-api against the real stack', () => {
     expect(Object.keys(body.paths as object).sort()).toEqual(
       [
         '/api/annotations',
+        '/api/coil-data',
         '/api/coils',
+        '/api/dashboards',
+        '/api/dashboards/{id}',
         '/api/events',
         '/api/export',
         '/api/health/tags',
@@ -395,6 +504,7 @@ describe('query-api against the real stack', () => {
         '/api/production/summary',
         '/api/series',
         '/api/tags',
+        '/api/ui-config',
       ].sort(),
     );
   });

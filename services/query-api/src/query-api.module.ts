@@ -23,6 +23,7 @@ import { HEALTH_ROUTES } from './health/health.api.js';
 import { HealthController } from './health/health.controller.js';
 import { TagHealth } from './health/tag-health.js';
 import { LiveHub } from './live/live.hub.js';
+import { MesProxyModule } from './mes/mes-proxy.module.js';
 import { ApiErrorFilter } from './http/errors.filter.js';
 import { OpenApiController } from './http/openapi.controller.js';
 import type { RouteDoc } from './http/openapi.js';
@@ -33,9 +34,16 @@ import { SERIES_ROUTES } from './series/series.api.js';
 import { SeriesController } from './series/series.controller.js';
 import { SeriesReader } from './series/series.service.js';
 import { TagCatalog } from './tags/tag-catalog.js';
+import { ProductionSpans } from './series/production-span.js';
 import { TAG_ROUTES } from './tags/tags.api.js';
 import { TagsController } from './tags/tags.controller.js';
 import { API_ROUTES, CONFIG } from './tokens.js';
+import { DASHBOARD_ROUTES } from './dashboards/dashboards.api.js';
+import { DashboardsController } from './dashboards/dashboards.controller.js';
+import { DashboardStore } from './dashboards/dashboard-store.js';
+import { WEB_ROUTES, WebController } from './web/web.controller.js';
+import { BUILTIN_DASHBOARDS_DIR } from './web/web.paths.js';
+import { join } from 'node:path';
 
 /**
  * Every area of the API: one controller each, its routes documented in the OpenAPI document (the live
@@ -49,6 +57,8 @@ const ROUTES: readonly RouteDoc[] = [
   ...EVENT_ROUTES,
   ...HEALTH_ROUTES,
   ...EXPORT_ROUTES,
+  ...DASHBOARD_ROUTES,
+  ...WEB_ROUTES,
 ];
 
 @Injectable()
@@ -101,6 +111,8 @@ export const QueryApiModule = {
     observability.health.register('questdb', () => reachable);
     return {
       module: QueryApiRoot,
+      // The /api/mes/* proxy and the auth guard over every route (write routes need a token).
+      imports: [MesProxyModule.forRoot(observability)],
       controllers: [
         TagsController,
         SeriesController,
@@ -109,6 +121,9 @@ export const QueryApiModule = {
         HealthController,
         ExportController,
         OpenApiController,
+        DashboardsController,
+        // Last: its catch-all route serves the web app for every path no API route took.
+        WebController,
       ],
       providers: [
         { provide: CONFIG, useValue: config },
@@ -140,7 +155,8 @@ export const QueryApiModule = {
         },
         {
           provide: SeriesReader,
-          useFactory: (client: QueryClient, catalog: TagCatalog) => new SeriesReader(client, catalog, config),
+          useFactory: (client: QueryClient, catalog: TagCatalog) =>
+            new SeriesReader(client, catalog, new ProductionSpans(client, config), config),
           inject: [QueryClient, TagCatalog],
         },
         {
@@ -187,6 +203,18 @@ export const QueryApiModule = {
           provide: ExportReader,
           useFactory: (client: QueryClient, catalog: TagCatalog) => new ExportReader(client, catalog, config),
           inject: [QueryClient, TagCatalog],
+        },
+        {
+          provide: DashboardStore,
+          useFactory: async () => {
+            const store = new DashboardStore(
+              config.QUERY_API_BUILTIN_DASHBOARDS_DIR ?? BUILTIN_DASHBOARDS_DIR,
+              config.QUERY_API_DASHBOARDS_DIR ?? join(config.MILLRACE_DATA_DIR, 'dashboards'),
+              observability.logger,
+            );
+            await store.load();
+            return store;
+          },
         },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
       ],

@@ -209,9 +209,10 @@ export class StreamProcessor {
           const offset =
             partitions.find((partition) => partition.partition === end.partition)?.offset ?? '-1';
           const from = offset === '-1' ? Number(end.low) : Number(offset);
+          // Offsets and ends are read in two requests: a commit between them can put it past the end read.
           this.metrics.consumerLag.set(
             { group: groupId, topic, partition: String(end.partition) },
-            Number(end.high) - from,
+            Math.max(0, Number(end.high) - from),
           );
         }
       }

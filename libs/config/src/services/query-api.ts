@@ -33,6 +33,8 @@ export const queryApiConfigSchema = z.object({
   QUERY_API_GAP_FACTOR: z.coerce.number().min(1).max(1_000).default(1.5),
   /** How far before `from` (and after `to`) the edge samples are looked for. */
   QUERY_API_EDGE_LOOKAROUND_MS: configField.integer(30 * DAY_MS, 0),
+  /** A series filtered by a cell starts this long before its assembly record: the machine window it was built in. */
+  QUERY_API_CELL_LEAD_MS: configField.integer(60_000, 0),
   /** The catalog reads exact last values from raw over this window; older tags from the hourly rollup. */
   QUERY_API_LAST_VALUE_LOOKBACK_MS: configField.integer(7 * DAY_MS, 60_000),
   /** The catalog (and the set of known tags) is cached this long. */
@@ -58,6 +60,14 @@ export const queryApiConfigSchema = z.object({
   QUERY_API_HEALTH_LOOKBACK_MS: configField.integer(DAY_MS, 60_000),
   /** How long the health page waits for the processor's /metrics and Kafka's offsets. */
   QUERY_API_HEALTH_PROBE_TIMEOUT_MS: configField.integer(2_000, 100),
+  /** Users' dashboards (one JSON file each); defaults to `<MILLRACE_DATA_DIR>/dashboards`. */
+  QUERY_API_DASHBOARDS_DIR: z.string().min(1).optional(),
+  /** Built-in, read-only dashboards; defaults to the repo's `libs/dashboards/builtin`. */
+  QUERY_API_BUILTIN_DASHBOARDS_DIR: z.string().min(1).optional(),
+  /** The built web app served at `/`; defaults to the repo's `web/dist`. */
+  QUERY_API_WEB_DIST_DIR: z.string().min(1).optional(),
+  /** Shift calendar of the time picker, JSON `{"shifts":[{"name":"Early","start":"06:00"},...]}` (plant time). */
+  QUERY_API_SHIFT_CALENDAR: configField.json(),
 });
 
 export type QueryApiConfig = Readonly<z.infer<typeof queryApiConfigSchema>>;

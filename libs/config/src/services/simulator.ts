@@ -35,6 +35,11 @@ export const simulatorConfigSchema = z.object({
   /** Defaults to `<MILLRACE_DATA_DIR>/drop/pltcm`. */
   SIMULATOR_DROP_DIR: z.string().min(1).optional(),
 
+  /** The simulated MES at `/mes/*` on SIMULATOR_PORT: order list (pull mode), QC results, machine data. */
+  SIMULATOR_MES_ENABLED: configField.boolean(true),
+  /** Bearer token the simulated MES requires from the bridge; unset: open. */
+  SIMULATOR_MES_TOKEN: z.string().min(1).optional(),
+
   /** `high` adds the benchmark tags (`plant1/bench/hl/...`) to the OPC UA server. */
   SIMULATOR_PROFILE: z.enum(['normal', 'high']).default('normal'),
   SIMULATOR_HIGH_TAGS: configField.integer(500, 1, 100_000),

@@ -1,3 +1,4 @@
+import { riskReasonSchema } from '@millrace/schema';
 import { isoToUs } from '@millrace/time';
 import { z } from 'zod';
 import type { RouteDoc } from '../http/openapi.js';
@@ -26,6 +27,19 @@ export const eventSchema = z.object({
   tags: z.array(z.string()).optional(),
   severity: z.enum(['info', 'low', 'warning', 'high']).optional(),
   id: z.string().optional().describe('Annotation id'),
+  risk: z
+    .object({
+      cellId: z.string(),
+      orderId: z.string(),
+      riskClass: z.string(),
+      probability: z.number().nullable(),
+      recommendation: z.string(),
+      modelVersion: z.string(),
+      reasons: z.array(riskReasonSchema).describe('Top contributing features with their values'),
+      unknownReason: z.string().nullable().describe('Why a cell could not be scored'),
+    })
+    .optional()
+    .describe('A risk event in full, for tables'),
 });
 export type TimelineEvent = z.infer<typeof eventSchema>;
 

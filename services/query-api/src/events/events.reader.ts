@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryApiConfig } from '@millrace/config';
 import type { IlpWriter, QueryClient } from '@millrace/questdb';
-import { TABLES } from '@millrace/schema';
+import { riskReasonSchema, TABLES } from '@millrace/schema';
 import { isoToUs, msToUs, usToIso, type EpochMs, type EpochUs } from '@millrace/time';
 import { resolveTimeRange } from '@millrace/timerange';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest, resolving } from '../http/validation.js';
 import {
   EVENT_KINDS,
@@ -73,7 +73,7 @@ export class EventsReader {
     switch (kind) {
       case 'risk': {
         const rows = await this.select(
-          'SELECT ts, cell_id, order_id, model_version, risk_class, probability, recommendation ' +
+          'SELECT ts, cell_id, order_id, model_version, risk_class, probability, recommendation, reasons, unknown_reason ' +
             `FROM ${TABLES.riskEvents.name} WHERE ts >= $1 AND ts < $2${allRisk ? '' : " AND risk_class = 'high'"}`,
           [from, to],
         );
@@ -87,6 +87,20 @@ export class EventsReader {
               : `p=${Number(row.probability).toFixed(3)}: ${text(row.recommendation)}`,
           tags: [text(row.order_id), text(row.model_version)].filter((tag) => tag !== ''),
           severity: row.risk_class === 'high' ? 'high' : row.risk_class === 'low' ? 'low' : 'info',
+          risk: {
+            cellId: text(row.cell_id),
+            orderId: text(row.order_id),
+            riskClass: text(row.risk_class),
+            probability:
+              row.probability === null || row.probability === undefined ? null : Number(row.probability),
+            recommendation: text(row.recommendation),
+            modelVersion: text(row.model_version),
+            reasons: reasonsOf(row.reasons),
+            unknownReason:
+              row.unknown_reason === null || row.unknown_reason === undefined
+                ? null
+                : text(row.unknown_reason),
+          },
         }));
       }
       case 'order': {
@@ -178,5 +192,18 @@ export class EventsReader {
       tags,
       ...(body.author === undefined ? {} : { author: body.author }),
     };
+  }
+}
+
+const storedReasons = z.array(riskReasonSchema);
+
+/** The reasons column holds the event's reasons as JSON (stream processor); anything else reads as none. */
+function reasonsOf(stored: unknown): z.infer<typeof storedReasons> {
+  if (typeof stored !== 'string') return [];
+  try {
+    const parsed = storedReasons.safeParse(JSON.parse(stored));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
   }
 }

@@ -2,13 +2,15 @@ import { z } from 'zod';
 
 /** One documented route: its query (or body) and response schemas are the ones the handler parses and returns. */
 export interface RouteDoc {
-  readonly method: 'get' | 'post';
+  readonly method: 'get' | 'post' | 'put' | 'delete';
   /** Fastify-style path, e.g. `/api/series`. */
   readonly path: string;
   readonly area: string;
   readonly summary: string;
   readonly description?: string;
   readonly query?: z.ZodObject;
+  /** Path parameters, e.g. `{id}` in `/api/dashboards/{id}`. */
+  readonly params?: z.ZodObject;
   readonly body?: z.ZodType;
   readonly response: z.ZodType;
 }
@@ -32,7 +34,13 @@ const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
 export function openApiDocument(routes: readonly RouteDoc[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const parameters = Object.entries(route.query?.shape ?? {}).map(([name, schema]) => {
+    const pathParameters = Object.entries(route.params?.shape ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: jsonSchema(schema as z.ZodType, 'input'),
+    }));
+    const queryParameters = Object.entries(route.query?.shape ?? {}).map(([name, schema]) => {
       const field = schema as z.ZodType;
       const documented = jsonSchema(field, 'input');
       return {
@@ -44,6 +52,7 @@ export function openApiDocument(routes: readonly RouteDoc[], version: string): R
         ...(documented.type === 'array' || 'anyOf' in documented ? { style: 'form', explode: true } : {}),
       };
     });
+    const parameters = [...pathParameters, ...queryParameters];
     paths[route.path] ??= {};
     paths[route.path]![route.method] = {
       tags: [route.area],

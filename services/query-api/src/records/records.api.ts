@@ -60,6 +60,31 @@ export const ordersQuerySchema = z.object({
   limit: limit(MAX_LIMIT),
 });
 
+/** The line's per-coil files, in long format (one row per named value): what the PLTCM monitors pick from. */
+export const COIL_DATA_TABLES = {
+  segment: TABLES.segmentData,
+  setup: TABLES.setupData,
+  coiler: TABLES.coilerData,
+  strip: TABLES.stripData,
+} as const;
+const coilDataColumns = [
+  ...new Set(Object.values(COIL_DATA_TABLES).flatMap((table) => columnsOf(table))),
+] as [string, ...string[]];
+
+export const coilDataQuerySchema = z.object({
+  kind: z
+    .enum(Object.keys(COIL_DATA_TABLES) as [keyof typeof COIL_DATA_TABLES])
+    .describe('segment (LenSeg … per MP and segment), setup (per stand), coiler or strip data'),
+  ...timeRangeShape,
+  coil: filterText('Coil id'),
+  variable: filterText('Variable as the machine names it, e.g. LenSeg or ThermalCrown_G1'),
+  mp: filterText('Measurement point (segment data), e.g. MP03'),
+  stand: z.coerce.number().int().min(1).max(10).optional().describe('Mill stand (setup data)'),
+  sort: z.enum(coilDataColumns).default('ts').describe("Column to sort by (one of the kind's columns)"),
+  dir: sortDirection,
+  limit: limit(MAX_LIMIT),
+});
+
 const cell = z.union([z.string(), z.number(), z.null()]);
 /** Rows as objects keyed by column; timestamps as ISO-8601 (UTC, µs). */
 export const rowsResponseSchema = z.object({
@@ -102,6 +127,14 @@ export const RECORD_ROUTES: readonly RouteDoc[] = [
     summary: 'Coil count, average and minimum exit thickness and weight, grouped',
     query: productionSummaryQuerySchema,
     response: summaryResponseSchema,
+  },
+  {
+    method: 'get',
+    path: '/api/coil-data',
+    area: 'records',
+    summary: 'Segment, setup, coiler or strip values of coils, by coil, variable, MP or stand',
+    query: coilDataQuerySchema,
+    response: rowsResponseSchema,
   },
   {
     method: 'get',

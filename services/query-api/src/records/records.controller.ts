@@ -2,6 +2,7 @@ import { epochMs } from '@millrace/time';
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { parseQuery } from '../http/validation.js';
 import {
+  coilDataQuerySchema,
   coilsQuerySchema,
   inspectionsQuerySchema,
   ordersQuerySchema,
@@ -31,6 +32,11 @@ export class RecordsController {
   @Get('inspections')
   inspections(@Query() query: unknown): Promise<RowsResponse> {
     return this.reader.inspections(parseQuery(inspectionsQuerySchema, query), epochMs(Date.now()));
+  }
+
+  @Get('coil-data')
+  coilData(@Query() query: unknown): Promise<RowsResponse> {
+    return this.reader.coilData(parseQuery(coilDataQuerySchema, query), epochMs(Date.now()));
   }
 
   @Get('orders')

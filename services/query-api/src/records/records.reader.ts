@@ -6,7 +6,9 @@ import { resolveTimeRange } from '@millrace/timerange';
 import type { z } from 'zod';
 import { resolving } from '../http/validation.js';
 import {
+  COIL_DATA_TABLES,
   SUMMARY_GROUPS,
+  type coilDataQuerySchema,
   type coilsQuerySchema,
   type inspectionsQuerySchema,
   type ordersQuerySchema,
@@ -15,7 +17,7 @@ import {
   type SummaryResponse,
 } from './records.api.js';
 
-type Filters = Record<string, string | undefined>;
+type Filters = Record<string, string | number | undefined>;
 
 /** Records by time range with optional equality filters; every value is a bind parameter. */
 export class RecordsReader {
@@ -31,6 +33,17 @@ export class RecordsReader {
   inspections(query: z.infer<typeof inspectionsQuerySchema>, now: EpochMs): Promise<RowsResponse> {
     const filters = { cell_id: query.cell, order_id: query.order, stage: query.stage };
     return this.rows(TABLES.inspections, query, filters, now);
+  }
+
+  coilData(query: z.infer<typeof coilDataQuerySchema>, now: EpochMs): Promise<RowsResponse> {
+    const table = COIL_DATA_TABLES[query.kind];
+    const filters = {
+      coil_id: query.coil,
+      variable: query.variable,
+      ...(query.kind === 'segment' ? { mp: query.mp } : {}),
+      ...(query.kind === 'setup' ? { stand: query.stand } : {}),
+    };
+    return this.rows(table, query, filters, now);
   }
 
   orders(query: z.infer<typeof ordersQuerySchema>, now: EpochMs): Promise<RowsResponse> {

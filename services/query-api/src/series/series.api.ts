@@ -1,7 +1,7 @@
 import { tagPathSchema } from '@millrace/schema';
 import { z } from 'zod';
 import type { RouteDoc } from '../http/openapi.js';
-import { repeated, timeRangeShape } from '../http/params.js';
+import { filterText, repeated, timeRangeShape } from '../http/params.js';
 
 export const TIER_NAMES = ['raw', '1s', '1m', '1h'] as const;
 export const AGGREGATES = ['avg', 'min', 'max', 'last', 'count'] as const;
@@ -26,6 +26,9 @@ export const seriesQuerySchema = z
       .describe(
         'Bucket for agg: 30s, 1m, 1h, 8h, 1d; days follow the plant time zone (DST days are 23 h / 25 h)',
       ),
+    order: filterText("Production order id: the range becomes the order's run (running → completed)"),
+    coil: filterText("Coil id: the range becomes the coil's time on the line"),
+    cell: filterText('Cell id: the range becomes its assembly lead-in to its last inspection'),
     tier: z
       .enum(['auto', ...TIER_NAMES])
       .default('auto')
@@ -73,6 +76,10 @@ export const seriesResponseSchema = z.object({
   to: rangeEcho,
   bucketMs: z.number().describe('Pixel column (m4) or interval (agg) length'),
   rowsScanned: z.number().int().describe('Rows of the tier read'),
+  production: z
+    .object({ kind: z.enum(['order', 'coil', 'cell']), id: z.string() })
+    .optional()
+    .describe('The order, coil or cell whose time in production set the range'),
   series: z.array(z.union([m4SeriesSchema, aggSeriesSchema])),
 });
 export type SeriesResponse = z.infer<typeof seriesResponseSchema>;

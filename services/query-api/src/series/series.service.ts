@@ -12,6 +12,7 @@ import { epochUs, msToUs, usToIso, usToS, type EpochMs, type EpochUs } from '@mi
 import { parseInterval, resolveTimeRange, zoneOffsetsMs, type TimeRange } from '@millrace/timerange';
 import { badRequest, resolving } from '../http/validation.js';
 import type { TagCatalog } from '../tags/tag-catalog.js';
+import type { ProductionSpans } from './production-span.js';
 import type { TagEntry } from '../tags/tags.api.js';
 import type { AggSeries, M4Series, SeriesQuery, SeriesResponse } from './series.api.js';
 import {
@@ -31,6 +32,7 @@ export class SeriesReader {
   constructor(
     private readonly client: QueryClient,
     private readonly catalog: TagCatalog,
+    private readonly spans: ProductionSpans,
     private readonly config: QueryApiConfig,
   ) {}
 
@@ -39,7 +41,10 @@ export class SeriesReader {
     if (tags.length > this.config.QUERY_API_MAX_TAGS)
       throw badRequest(`tag: at most ${this.config.QUERY_API_MAX_TAGS} tags per request, got ${tags.length}`);
     const zone = this.config.MILLRACE_PLANT_TZ;
-    const range = resolving(() => resolveTimeRange({ from: query.from, to: query.to }, { now, zone }));
+    const span = await this.spans.spanOf(query, now);
+    const range = resolving(() =>
+      resolveTimeRange(span ?? { from: query.from, to: query.to }, { now, zone }),
+    );
     const { known, unknown } = await this.catalog.lookup(tags, now);
     if (unknown.length > 0)
       throw badRequest(`tag: unknown tag${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`);
@@ -51,12 +56,13 @@ export class SeriesReader {
           `${this.config.QUERY_API_MAX_RAW_RANGE_MS / 3_600_000} h); use tier=auto or a rollup`,
       );
     }
+    const production = span && { production: { kind: span.kind, id: span.id } };
     if (query.agg !== undefined && query.interval !== undefined)
-      return this.aggregate(tags, range, query.agg, query.interval, forced);
+      return { ...(await this.aggregate(tags, range, query.agg, query.interval, forced)), ...production };
     const width = query.width ?? 0;
     if (width > this.config.QUERY_API_MAX_WIDTH)
       throw badRequest(`width: at most ${this.config.QUERY_API_MAX_WIDTH}, got ${width}`);
-    return this.m4(tags, known, range, width, forced, now);
+    return { ...(await this.m4(tags, known, range, width, forced, now)), ...production };
   }
 
   private async m4(

@@ -1,0 +1,46 @@
+import type { QueryClient } from '@millrace/questdb';
+import {
+  inspectionFromRow,
+  ipqcQuery,
+  samplesQuery,
+  seriesFromRows,
+  SeriesStore,
+} from '@millrace/risk-model';
+import type { Inspection } from '@millrace/schema';
+import type { EpochUs } from '@millrace/time';
+
+/**
+ * Machine samples of `tags` over `[fromUs, toUs]` from QuestDB `samples`, as series. Reading the stored
+ * history (rather than keeping windows from `plant.samples.v1` in memory) means serving sees exactly
+ * what training saw, a restart or a backlog needs no warm-up, and the service reads six tags instead
+ * of decoding every sample of the plant.
+ */
+export async function readSeries(
+  client: QueryClient,
+  tags: readonly string[],
+  fromUs: EpochUs,
+  toUs: EpochUs,
+): Promise<SeriesStore> {
+  if (tags.length === 0) return new SeriesStore();
+  const { text, params } = samplesQuery(tags, fromUs, toUs);
+  return seriesFromRows(await client.query<{ ts: EpochUs; tag: string; value: number | null }>(text, params));
+}
+
+/**
+ * IPQC records of cells whose FQC came without one in memory (a restart between the two stages), from
+ * the `inspections` table the stream processor fills, searched from `sinceUs`.
+ */
+export async function readIpqc(
+  client: QueryClient,
+  cellIds: readonly string[],
+  sinceUs: EpochUs,
+): Promise<Map<string, Inspection>> {
+  const found = new Map<string, Inspection>();
+  if (cellIds.length === 0) return found;
+  const { text, params } = ipqcQuery(cellIds, sinceUs);
+  for (const row of await client.query(text, params)) {
+    const inspection = inspectionFromRow(row);
+    if (inspection) found.set(inspection.cellId, inspection);
+  }
+  return found;
+}
