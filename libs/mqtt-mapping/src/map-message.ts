@@ -32,6 +32,33 @@ export function ruleFor(rules: MappingRules, topic: string): MappingRule | undef
   return rules.find((rule) => topicMatches(rule.filter, topic));
 }
 
+/** What a topic resolves to: its rule, and for samples whether it is a tag path. */
+interface Route {
+  rule: MappingRule | undefined;
+  tagProblem: string | undefined;
+}
+
+/**
+ * Routes per rule set, by topic: a plant publishes the same few thousand topics over and over, and
+ * matching every filter and checking the tag path per message cost more than reading its payload.
+ * Bounded: past this many topics the cache starts over.
+ */
+const routeCaches = new WeakMap<MappingRules, Map<string, Route>>();
+const MAX_CACHED_TOPICS = 100_000;
+
+function routeOf(rules: MappingRules, topic: string): Route {
+  let cache = routeCaches.get(rules);
+  if (cache === undefined) routeCaches.set(rules, (cache = new Map()));
+  let route = cache.get(topic);
+  if (route === undefined) {
+    if (cache.size >= MAX_CACHED_TOPICS) cache.clear();
+    const rule = ruleFor(rules, topic);
+    route = { rule, tagProblem: rule?.target === 'samples' ? tagPathProblem(topic) : undefined };
+    cache.set(topic, route);
+  }
+  return route;
+}
+
 /**
  * Maps one MQTT message by the first matching rule. Never throws: a payload that cannot be read, a
  * topic that is no tag path, or a topic no rule matches comes back as `{ ok: false, reason }`.
@@ -43,7 +70,7 @@ export function mapMessage(
   payload: Uint8Array,
   receivedAt: EpochUs,
 ): MappedMessage {
-  const rule = ruleFor(rules, topic);
+  const { rule, tagProblem: problem } = routeOf(rules, topic);
   if (rule === undefined)
     return { ok: false, target: 'samples', reason: `no mapping rule matches topic ${topic}` };
   if (rule.target === 'inspections') {
@@ -52,7 +79,6 @@ export function mapMessage(
       ? { ok: true, target: 'inspections', inspection: decoded.value }
       : { ok: false, target: 'inspections', reason: `topic ${topic}: ${decoded.reason}` };
   }
-  const problem = tagPathProblem(topic);
   if (problem)
     return { ok: false, target: 'samples', reason: `topic ${topic} is not a tag path: ${problem}` };
   const sample = readSample(rule.payload, payload, receivedAt);
