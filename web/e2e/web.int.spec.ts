@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +44,21 @@ describe('web app end to end', () => {
   let client: QueryClient;
   let producer: PipelineProducer;
   const browserErrors: string[] = [];
+  // A coil of this run in the coil files (segment and setup records), half an hour ago.
+  const coil = `E2E${seed}C1`;
+  const coilStart = Math.floor((now - 30 * 60_000) / 1000) * 1000;
+  const coilEnd = coilStart + 3 * 60_000;
+  const order = `E2E${seed}-O1`;
+  // A stand-in MES bridge behind query-api's /api/mes/* proxy: orders, outbox, and commands it decides.
+  let bridge: Server;
+  const commandResults: {
+    commandId: string;
+    ts: number;
+    machine: string;
+    setpoint: string;
+    result: string;
+    detail: string;
+  }[] = [];
 
   const newPage = async (): Promise<Page> => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
@@ -71,6 +89,58 @@ describe('web app end to end', () => {
       rows.push({ ts: epochUs(t), tag: tagB, value: 50 + Math.cos(t / 90e6) * 5, source: 'e2e' });
     }
     await writer.write(TABLES.samples, rows);
+    await writer.write(TABLES.coils, [
+      {
+        ts: epochUs(coilStart * 1000),
+        coil_id: coil,
+        line: 'pltcm',
+        alloy_code: 'E2E',
+        entry_width_mm: 1_100,
+        entry_thickness_mm: 3.5,
+        exit_thickness_mm: 1.2,
+        weight_kg: 15_000,
+        end_ts: epochUs(coilEnd * 1000),
+      },
+    ]);
+    const mps = Array.from({ length: 11 }, (_, i) => `MP${String(i).padStart(2, '0')}`);
+    await writer.write(
+      TABLES.segmentData,
+      [1, 2, 3].flatMap((segment) =>
+        mps.map((mp, i) => ({
+          ts: epochUs((coilStart + segment * 10_000) * 1000),
+          coil_id: coil,
+          line: 'pltcm',
+          mp,
+          segment,
+          variable: 'LenSeg',
+          value: 3 + i * 0.5 + segment / 100,
+        })),
+      ),
+    );
+    await writer.write(
+      TABLES.setupData,
+      [1, 2, 3, 4, 5].flatMap((stand) =>
+        ['ThermalCrown_G1', 'ThermalCrown_G2', 'ThermalCrown_G3'].map((variable, g) => ({
+          ts: epochUs(coilStart * 1000),
+          coil_id: coil,
+          line: 'pltcm',
+          stand,
+          variable,
+          value: 20 + stand * 5 + g,
+        })),
+      ),
+    );
+    await writer.write(
+      TABLES.orders,
+      (['running', 'completed'] as const).map((state, i) => ({
+        ts: epochUs((now - (50 - 10 * i) * 60_000) * 1000),
+        order_id: order,
+        line: 'line1',
+        product: 'High Capacity Cell',
+        quantity: 2000,
+        state,
+      })),
+    );
     await writer.write(
       TABLES.tags,
       [tagA, tagB].map((tag) => ({
@@ -85,11 +155,71 @@ describe('web app end to end', () => {
     );
     await client.waitForWalApplied(TABLES.samples.name);
     await client.waitForWalApplied(TABLES.tags.name);
+    for (const table of [TABLES.coils, TABLES.segmentData, TABLES.setupData, TABLES.orders])
+      await client.waitForWalApplied(table.name);
+
+    bridge = createServer((request, response) => {
+      const send = (status: number, body: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      };
+      const url = new URL(request.url ?? '/', 'http://bridge');
+      if (url.pathname === '/api/mes/orders')
+        return send(200, {
+          orders: [
+            {
+              orderId: order,
+              line: 'line1',
+              product: 'High Capacity Cell',
+              quantity: 2000,
+              state: 'completed',
+              ts: (now - 40 * 60_000) * 1000,
+              releasedAt: (now - 55 * 60_000) * 1000,
+              startedAt: (now - 50 * 60_000) * 1000,
+              endedAt: (now - 40 * 60_000) * 1000,
+            },
+          ],
+        });
+      if (url.pathname === '/api/mes/outbox')
+        return send(200, {
+          depth: 2,
+          deadLetters: 1,
+          delivering: { id: 'r-7', kind: 'result', attempts: 3, lastError: 'MES answered 503' },
+          oldestDeadLetters: [{ id: 'r-1', kind: 'result', reason: 'MES answered 400' }],
+        });
+      if (url.pathname === '/api/mes/commands' && request.method === 'GET')
+        return send(200, { audit: [], recentResults: commandResults });
+      if (url.pathname === '/api/mes/commands' && request.method === 'POST') {
+        if (!request.headers.authorization)
+          return send(401, { statusCode: 401, message: 'a bearer token is required' });
+        let text = '';
+        request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        request.on('end', () => {
+          const body = JSON.parse(text) as { machine: string; setpoint: string; value: number };
+          const commandId = randomUUID();
+          const rejected = body.value > 1400;
+          commandResults.unshift({
+            commandId,
+            ts: Date.now() * 1000,
+            machine: body.machine,
+            setpoint: body.setpoint,
+            result: rejected ? 'rejected' : 'accepted',
+            detail: rejected ? `value ${body.value} above max 1400` : 'written',
+          });
+          send(202, { commandId, status: 'queued' });
+        });
+        return;
+      }
+      send(404, { message: 'not found' });
+    });
+    await new Promise<void>((resolve) => bridge.listen(0, '127.0.0.1', resolve));
     for (const view of ALL_VIEWS) await client.waitForViewRefreshed(view.name);
 
     // Write routes need a token with a role; this run makes its own.
     process.env.AUTH_TOKENS = `e2e:admin:${hashToken(token)}`;
     process.env.AUTH_DEV_TOKENS = 'false';
+    // The /api/mes/* proxy reads its settings from the process env, as query-api's auth does.
+    process.env.QUERY_API_MES_BRIDGE_URL = `http://127.0.0.1:${(bridge.address() as AddressInfo).port}`;
     const config = loadConfig(queryApiConfigSchema, {
       env: {
         MILLRACE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
@@ -135,6 +265,7 @@ describe('web app end to end', () => {
     await app?.close();
     await writer?.close();
     await client?.end();
+    await new Promise((resolve) => (bridge ? bridge.close(resolve) : resolve(undefined)));
     if (dashboardsDir) await rm(dashboardsDir, { recursive: true, force: true });
   });
 
@@ -144,7 +275,7 @@ describe('web app end to end', () => {
     };
     const builtin = list.dashboards.filter((d) => d.builtin).map((d) => d.id);
     expect(builtin).toEqual(
-      expect.arrayContaining(['pltcm', 'production', 'pipeline-health', 'battery-line']),
+      expect.arrayContaining(['pltcm', 'production', 'pipeline-health', 'battery-line', 'mes']),
     );
     const page = await newPage();
     for (const id of builtin) {
@@ -304,6 +435,97 @@ describe('web app end to end', () => {
     await expect.poll(() => panel.locator('.lrow').count()).toBe(3);
     expect(seriesRequests).toBe(0);
     await page.close();
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('shows the segment lengths of a coil per MP and its setup per stand from the coil files', async () => {
+    const page = await newPage();
+    const range = `from=${coilStart - 60_000}&to=${coilEnd + 60_000}&var-coil=${coil}`;
+    await page.goto(`${base}/d/pltcm?tab=Segment+data&${range}`);
+    await settled(page);
+    const table = page.locator('[data-panel=seg-table]');
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(3);
+    const headers = await table.locator('th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['Segment', 'MP00', 'MP05', 'MP10']));
+    const first = await table.locator('tbody tr').first().locator('td').allTextContents();
+    expect(first[headers.indexOf('MP10')]).toBe('8.010');
+    await expect.poll(() => page.locator('[data-panel=seg-lenseg] .lrow').count()).toBe(12); // header + 11 MPs
+    expect(await page.locator('[data-panel=seg-lenseg] [data-testid=panel-note]').textContent()).toContain(
+      coil,
+    );
+
+    await page.getByRole('tab', { name: 'Setup data' }).click();
+    await settled(page);
+    const setup = page.locator('[data-panel=setup-table]');
+    await expect.poll(() => setup.locator('tbody tr').count()).toBe(5);
+    expect(await setup.locator('tbody tr').nth(1).locator('td').allTextContents()).toEqual([
+      '2',
+      '30.00',
+      '31.00',
+      '32.00',
+    ]);
+    const bars = page.locator('[data-panel=setup-stands] [data-testid=bar]');
+    await expect.poll(() => bars.count()).toBe(15); // 5 stands × G1..G3 (G4, G5 not in this coil)
+    await page.getByTestId('var-setup').getByLabel('ThermalCrown_G1').uncheck();
+    await page.waitForURL((url) => !url.searchParams.getAll('var-setup').includes('ThermalCrown_G1'));
+    await expect.poll(() => bars.count()).toBe(10);
+    expect(await page.locator('article.panel [role=alert]').count()).toBe(0);
+
+    // Coil ID tracking: a click on the coil makes its span the range, and the series ask by coil.
+    await page.getByRole('tab', { name: 'Coil ID tracking' }).click();
+    await settled(page);
+    await page.locator('[data-panel=track-coils] tbody tr', { hasText: coil }).click();
+    await page.waitForURL(new RegExp(`from=${coilStart}&to=${coilEnd}`));
+    await settled(page);
+    await expect
+      .poll(() => page.locator('[data-panel=track-force] [data-testid=production-badge]').textContent())
+      .toBe(`coil ${coil}`);
+    await page.close();
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('MES: order book, outbox, a command and its rejection; a click on an order shows its run', async () => {
+    const page = await newPage();
+    await page.goto(`${base}/d/mes`);
+    await settled(page);
+    await expect.poll(() => page.locator('[data-panel=mes-orders] tbody').textContent()).toContain(order);
+    const outbox = (await page.locator('[data-panel=mes-outbox] tbody').textContent()) ?? '';
+    expect(outbox).toContain('Dead letters');
+    expect(outbox).toContain('MES answered 503');
+
+    await page.getByTestId('command-value').fill('1500');
+    await page.getByTestId('command-reason').fill(`e2e ${seed}`);
+    await page.getByTestId('command-send').click();
+    await expect
+      .poll(() => page.getByTestId('command-status').textContent(), { timeout: 15_000 })
+      .toContain('Rejected: value 1500 above max 1400');
+    await expect
+      .poll(() => page.locator('[data-panel=mes-commands] tbody').textContent())
+      .toContain('rejected');
+
+    // The order's run: the range becomes running → completed, series ask by order.
+    await page.locator('[data-panel=mes-orders] tbody tr', { hasText: order }).click();
+    await page.waitForURL(new RegExp(`var-order=${order}`));
+    const url = new URL(page.url()).searchParams;
+    expect(Number(url.get('from'))).toBe(now - 50 * 60_000);
+    expect(Number(url.get('to')) - Number(url.get('from'))).toBe(10 * 60_000);
+    await settled(page);
+    await expect
+      .poll(() => page.getByTestId('production-badge').first().textContent())
+      .toContain(`order ${order}`);
+    expect(await page.getByTestId('selected-order').textContent()).toContain(order);
+    await page.close();
+
+    // Without a token the bridge's 401 is shown as such.
+    const anonymous = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await anonymous.goto(`${base}/d/mes`);
+    await anonymous.getByTestId('command-value').fill('1000');
+    await anonymous.getByTestId('command-reason').fill('no token');
+    await anonymous.getByTestId('command-send').click();
+    await expect
+      .poll(() => anonymous.getByTestId('command-status').textContent())
+      .toContain('Not signed in (401)');
+    await anonymous.close();
     expect(browserErrors).toEqual([]);
   });
 });

@@ -1,11 +1,13 @@
 /* global document -- the waitForFunction callback runs in the page */
 // Screenshots of every built-in dashboard for docs/screenshots/, from a running query-api with live data:
-//   node web/scripts/screenshots.mjs [http://127.0.0.1:8080]
+//   node web/scripts/screenshots.mjs [http://127.0.0.1:8080]   (SCREENSHOTS_DIR=/tmp/x/ to look first)
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 const base = process.argv[2] ?? 'http://127.0.0.1:8080';
-const out = new URL('../../docs/screenshots/', import.meta.url);
+const out = process.env.SCREENSHOTS_DIR
+  ? new URL(`file://${process.env.SCREENSHOTS_DIR.replace(/\/?$/, '/')}`)
+  : new URL('../../docs/screenshots/', import.meta.url);
 mkdirSync(out, { recursive: true });
 const shots = [
   ['pltcm-measurement', '/d/pltcm?tab=Measurement+data&from=now-30m&to=now'],
@@ -16,6 +18,7 @@ const shots = [
   ['production', '/d/production'],
   ['pipeline-health', '/d/pipeline-health'],
   ['battery-line', '/d/battery-line?from=now-30m&to=now'],
+  ['mes', '/d/mes?from=now-1h&to=now'],
   ['dashboard-list', '/'],
 ];
 const browser = await chromium.launch({

@@ -1,5 +1,6 @@
 export { DashboardError } from './errors.js';
 export {
+  COIL_DATA_KINDS,
   columnSchema,
   dashboardEnvelopeSchema,
   dashboardIdSchema,
@@ -11,9 +12,11 @@ export {
   panelQuerySchema,
   panelSchema,
   panelTags,
+  panelVariables,
   REFRESH_INTERVALS,
   REFRESH_MS,
   variableSchema,
+  type CoilDataKind,
   type Column,
   type Dashboard,
   type DashboardEnvelope,
@@ -63,3 +66,12 @@ export {
   type SeriesFrame,
   type StateSegment,
 } from './frame.js';
+export {
+  coilDataFrame,
+  coilDataGroups,
+  coilDataSeriesName,
+  newestCoil,
+  pivotCoilData,
+  type CategoryGroups,
+  type CoilDataRow,
+} from './coil-data.js';

@@ -39,10 +39,23 @@ const m4Schema = z.object({
   last: z.array(z.number().nullable()),
   count: z.array(z.number()),
 });
-const seriesSchema = z.object({ bucketMs: z.number(), tier: z.string(), series: z.array(m4Schema) });
+export const PRODUCTION_KINDS = ['coil', 'order', 'cell'] as const;
+/** A unit in production: with it the series API takes that unit's time on the line as the range. */
+export type Production = { kind: (typeof PRODUCTION_KINDS)[number]; id: string };
+const seriesSchema = z.object({
+  bucketMs: z.number(),
+  tier: z.string(),
+  from: z.object({ iso: z.string() }).optional(),
+  to: z.object({ iso: z.string() }).optional(),
+  production: z.object({ kind: z.enum(PRODUCTION_KINDS), id: z.string() }).optional(),
+  series: z.array(m4Schema),
+});
 export type SeriesAnswer = {
   bucketMs: number;
   tier: string;
+  from?: { iso: string } | undefined;
+  to?: { iso: string } | undefined;
+  production?: Production | undefined;
   series: (M4Answer & { avg: (number | null)[] })[];
 };
 
@@ -58,6 +71,20 @@ export const eventSchema = z.object({
   text: z.string(),
   tags: z.array(z.string()).optional(),
   severity: z.string().optional(),
+  risk: z
+    .object({
+      cellId: z.string(),
+      orderId: z.string(),
+      riskClass: z.string(),
+      probability: z.number().nullable(),
+      recommendation: z.string(),
+      modelVersion: z.string(),
+      reasons: z.array(
+        z.object({ feature: z.string(), value: z.number().nullable(), contribution: z.number() }),
+      ),
+      unknownReason: z.string().nullable().optional(),
+    })
+    .optional(),
 });
 export type TimelineEvent = z.infer<typeof eventSchema>;
 const eventsSchema = z.object({ events: z.array(eventSchema) });
@@ -101,6 +128,73 @@ const uiConfigSchema = z.object({
   shiftCalendar: z.object({ shifts: z.array(z.object({ name: z.string(), start: z.string() })) }),
 });
 export type UiConfig = z.infer<typeof uiConfigSchema>;
+
+// The MES bridge's answers (services/mes-bridge, forwarded by query-api under /api/mes/*); times in µs.
+const us = z.number();
+export const mesOrderSchema = z.object({
+  orderId: z.string(),
+  line: z.string(),
+  product: z.string(),
+  quantity: z.number(),
+  state: z.string(),
+  ts: us,
+  releasedAt: us.optional(),
+  startedAt: us.optional(),
+  endedAt: us.optional(),
+});
+export type MesOrder = z.infer<typeof mesOrderSchema>;
+const mesOrdersSchema = z.object({ orders: z.array(mesOrderSchema) });
+export const mesOutboxSchema = z.object({
+  depth: z.number(),
+  deadLetters: z.number(),
+  delivering: z
+    .object({
+      id: z.string(),
+      kind: z.string(),
+      attempts: z.number(),
+      lastError: z.string().optional(),
+      nextAttemptAt: z.string().optional(),
+    })
+    .nullable(),
+  oldestDeadLetters: z.array(z.unknown()),
+});
+export type MesOutbox = z.infer<typeof mesOutboxSchema>;
+export const mesAuditRowSchema = z.object({
+  ts: z.string(),
+  commandId: z.string(),
+  machine: z.string(),
+  setpoint: z.string(),
+  value: z.number().nullable(),
+  reason: z.string().nullable(),
+  issuedBy: z.string().nullable(),
+  modelVersion: z.string().nullable(),
+  result: z.string(),
+  detail: z.string().nullable(),
+});
+export const mesCommandResultSchema = z.object({
+  commandId: z.string(),
+  ts: us,
+  machine: z.string(),
+  setpoint: z.string(),
+  result: z.enum(['accepted', 'rejected', 'failed']),
+  detail: z.string(),
+  appliedValue: z.number().optional(),
+});
+export type MesCommandResult = z.infer<typeof mesCommandResultSchema>;
+const mesCommandsSchema = z.object({
+  audit: z.array(mesAuditRowSchema),
+  recentResults: z.array(mesCommandResultSchema),
+});
+export type MesCommands = z.infer<typeof mesCommandsSchema>;
+const commandQueuedSchema = z.object({ commandId: z.string(), status: z.string() });
+export interface CommandBody {
+  machine: string;
+  setpoint: string;
+  value: number;
+  unit?: string;
+  reason: string;
+  dryRun: boolean;
+}
 
 type Params = Record<string, string | number | readonly string[] | undefined>;
 
@@ -169,19 +263,56 @@ export class Api {
     return this.request('GET', `${path}${query(params)}`, schema, undefined, signal);
   }
 
+  /** With `production`, the range is that coil's, order's or cell's time in production (from/to unused). */
   series(
     tags: readonly string[],
     from: number,
     to: number,
     width: number,
     signal?: AbortSignal,
+    production?: Production,
   ): Promise<SeriesAnswer> {
+    const range = production ? { [production.kind]: production.id } : { from, to };
     return this.get(
       '/api/series',
-      { tag: tags, from, to, width: Math.max(1, Math.round(width)) },
+      { tag: tags, ...range, width: Math.max(1, Math.round(width)) },
       seriesSchema,
       signal,
     );
+  }
+
+  /** The time a coil, order or cell was in production (ms), as the series API resolves it. */
+  async productionSpan(production: Production, tag: string): Promise<{ from: number; to: number }> {
+    const answer = await this.series([tag], 0, 0, 1, undefined, production);
+    const from = Date.parse(answer.from?.iso ?? '');
+    const to = Date.parse(answer.to?.iso ?? '');
+    if (!Number.isFinite(from) || !Number.isFinite(to))
+      throw new ApiError(`No time in production for ${production.kind} ${production.id}`, 404, false);
+    return { from, to };
+  }
+
+  coilData(params: Params, signal?: AbortSignal): Promise<Row[]> {
+    return this.rows('/api/coil-data', params, signal);
+  }
+
+  mesOrders(
+    params: { line?: string | undefined; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<MesOrder[]> {
+    return this.get('/api/mes/orders', params, mesOrdersSchema, signal).then((answer) => answer.orders);
+  }
+
+  mesOutbox(signal?: AbortSignal): Promise<MesOutbox> {
+    return this.get('/api/mes/outbox', {}, mesOutboxSchema, signal);
+  }
+
+  mesCommands(limit: number, signal?: AbortSignal): Promise<MesCommands> {
+    return this.get('/api/mes/commands', { limit }, mesCommandsSchema, signal);
+  }
+
+  /** Queues an operator command (202); its result comes later through {@link mesCommands}. */
+  sendCommand(body: CommandBody): Promise<{ commandId: string; status: string }> {
+    return this.request('POST', '/api/mes/commands', commandQueuedSchema, body);
   }
 
   rows(path: string, params: Params, signal?: AbortSignal): Promise<Row[]> {

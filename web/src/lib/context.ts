@@ -1,4 +1,5 @@
 import { getContext, setContext } from 'svelte';
+import type { Production } from './api.js';
 import type { LiveFeed, PanelCache } from './data.js';
 import type { AppState } from './state/app.svelte.js';
 import type { TimeState } from './state/time.svelte.js';
@@ -19,6 +20,10 @@ export interface DashboardContext {
   readonly knownTags: () => ReadonlySet<string> | undefined;
   readonly zoom: (from: number, to: number) => void;
   readonly selectCoil: (coil: string, from: number, to: number) => void;
+  /** Selects an order or cell (or a coil): the range becomes its time in production, as the API resolves it. */
+  readonly selectProduction: (production: Production) => void;
+  /** The unit series panels ask for instead of from/to, while the range is still its span. */
+  readonly production: () => Production | undefined;
   readonly events: () => { ts: number; kind: string; title: string; text: string }[];
   readonly annotate: (timeMs: number) => void;
   readonly registerPerf: (id: string, mark: { answeredAt?: number; drawnAt?: number }) => void;

@@ -1,14 +1,21 @@
 import {
   appendLive,
+  coilDataFrame,
+  coilDataGroups,
   frameFromM4,
+  newestCoil,
   panelTags,
+  panelVariables,
+  pivotCoilData,
   stateSegments,
+  type CategoryGroups,
+  type Column,
   type Panel,
   type SeriesFrame,
   type StateSegment,
 } from '@millrace/dashboards';
-import type { Api, HealthAnswer, Row } from './api.js';
-import { eventRow, parseExportCsv } from './view-logic.js';
+import type { Api, HealthAnswer, Production, Row } from './api.js';
+import { eventRow, mesCommandRows, mesOrderRows, mesOutboxRows, parseExportCsv } from './view-logic.js';
 
 export type PanelData =
   | {
@@ -17,9 +24,16 @@ export type PanelData =
       avgs: (number | null | undefined)[][];
       bucketMs: number;
       missing: string[];
+      /** The unit whose time in production was the range (series asked with coil=, order= or cell=). */
+      production?: Production | undefined;
+      /** Said above the chart: which coil, or that rows were cut at the limit. */
+      note?: string | undefined;
+      /** Not tag samples (coil-file rows): the live feed must not subscribe to its series names. */
+      live?: false;
     }
   | { kind: 'states'; lanes: { tag: string; segments: StateSegment[] }[]; tooLong: boolean }
-  | { kind: 'rows'; rows: Row[] }
+  | { kind: 'rows'; rows: Row[]; columns?: Column[]; note?: string | undefined }
+  | { kind: 'groups'; groups: CategoryGroups; note?: string | undefined }
   | { kind: 'health'; answer: HealthAnswer };
 
 export interface LoadContext {
@@ -30,8 +44,13 @@ export interface LoadContext {
   readonly selections: Readonly<Record<string, readonly string[]>>;
   /** Tags the catalog knows: a panel tag missing from it is reported, not silently empty. */
   readonly knownTags: ReadonlySet<string> | undefined;
+  /** Series panels ask for this unit's time in production instead of from/to. */
+  readonly production?: Production | undefined;
   readonly signal?: AbortSignal;
 }
+
+/** Rows per request of `/api/coil-data` (its maximum): a range holding more is cut, and says so. */
+export const COIL_DATA_LIMIT = 10_000;
 
 /** The longest range a state timeline reads raw samples for (the export endpoint streams every sample). */
 export const STATE_MAX_RANGE_MS = 2 * 86_400_000;
@@ -49,8 +68,8 @@ export async function loadPanel(panel: Panel, ctx: LoadContext): Promise<PanelDa
       const present = tags.filter((tag) => !missing.includes(tag));
       const answer =
         present.length > 0
-          ? await api.series(present, from, to, ctx.width, signal)
-          : { bucketMs: 1000, series: [] };
+          ? await api.series(present, from, to, ctx.width, signal, ctx.production)
+          : { bucketMs: 1000, series: [], production: undefined };
       const frame = frameFromM4(tags, answer.series);
       const byTag = new Map(answer.series.map((series) => [series.tag, series]));
       const index = new Map(frame.times.map((t, i) => [t, i]));
@@ -60,8 +79,26 @@ export async function loadPanel(panel: Panel, ctx: LoadContext): Promise<PanelDa
         series?.times.forEach((t, i) => (column[index.get(t)!] = series.avg[i]));
         return column;
       });
-      return { kind: 'frame', frame, avgs, bucketMs: answer.bucketMs, missing };
+      return {
+        kind: 'frame',
+        frame,
+        avgs,
+        bucketMs: answer.bucketMs,
+        missing,
+        production: answer.production,
+      };
     }
+    case 'coil-data':
+      return loadCoilData(panel, query.kind, ctx);
+    case 'mes-orders':
+      return {
+        kind: 'rows',
+        rows: mesOrderRows(await api.mesOrders({ line: query.line, limit: 500 }, signal)),
+      };
+    case 'mes-outbox':
+      return { kind: 'rows', rows: mesOutboxRows(await api.mesOutbox(signal)) };
+    case 'mes-commands':
+      return { kind: 'rows', rows: mesCommandRows(await api.mesCommands(200, signal)) };
     case 'states': {
       if (to - from > STATE_MAX_RANGE_MS) return { kind: 'states', lanes: [], tooLong: true };
       const lanes = await Promise.all(
@@ -102,6 +139,58 @@ export async function loadPanel(panel: Panel, ctx: LoadContext): Promise<PanelDa
   }
 }
 
+/**
+ * Coil-file rows: of the selected coil (wherever it lies in time); with none selected, a chart shows every
+ * coil in the range and a table or bar chart the newest coil in it. One request per variable.
+ */
+async function loadCoilData(
+  panel: Panel,
+  kind: 'segment' | 'setup' | 'coiler' | 'strip',
+  ctx: LoadContext,
+): Promise<PanelData> {
+  const { api, from, to, signal } = ctx;
+  const variables = panelVariables(panel, ctx.selections);
+  const chart = panel.type === 'timeseries';
+  let coil = ctx.selections.coil?.[0];
+  let note: string | undefined;
+  const fetchAll = (params: Record<string, string | number | undefined>) =>
+    Promise.all(
+      variables.map((variable) =>
+        api.coilData({ kind, variable, sort: 'ts', dir: 'desc', limit: COIL_DATA_LIMIT, ...params }, signal),
+      ),
+    ).then((lists) => lists.flat());
+  let rows: Row[] = [];
+  if (variables.length > 0) {
+    if (coil) {
+      // A coil's rows whatever the range: its setup lies at its start, which a zoom may have left.
+      rows = await fetchAll(chart ? { coil, from, to } : { coil, from: '0', to: 'now' });
+      note = `Coil ${coil}`;
+    } else if (chart) {
+      rows = await fetchAll({ from, to });
+      if (rows.length >= COIL_DATA_LIMIT)
+        note = `Newest ${COIL_DATA_LIMIT} rows per variable: narrow the range or pick a coil`;
+    } else {
+      const newest = await api.coilData(
+        { kind, variable: variables[0], from, to, sort: 'ts', dir: 'desc', limit: 1 },
+        signal,
+      );
+      coil = newestCoil(newest);
+      if (coil) {
+        rows = await fetchAll({ coil, from: '0', to: 'now' });
+        note = `Coil ${coil} (newest in range; pick one above)`;
+      }
+    }
+  }
+  if (chart) {
+    const frame = coilDataFrame(kind, rows);
+    return { kind: 'frame', frame, avgs: frame.lines, bucketMs: 1000, missing: [], note, live: false };
+  }
+  if (panel.type === 'barchart')
+    return { kind: 'groups', groups: coilDataGroups(kind, rows, variables), note };
+  const table = pivotCoilData(kind, rows, variables);
+  return { kind: 'rows', rows: table.rows, columns: table.columns, note };
+}
+
 /** The newest time a panel's data holds (ms), for "data last updated at". */
 export function newestOf(data: PanelData | undefined): number | undefined {
   if (!data) return undefined;
@@ -117,6 +206,7 @@ export function newestOf(data: PanelData | undefined): number | undefined {
       undefined
     );
   if (data.kind === 'health') return Date.parse(data.answer.generatedAt);
+  if (data.kind === 'groups') return undefined;
   const times = data.rows
     .map((row) => (typeof row.ts === 'string' ? Date.parse(row.ts) : NaN))
     .filter(Number.isFinite);

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { HealthAnswer } from './api.js';
 import { dropTrailingEdges, PanelCache } from './data.js';
 import {
+  commandOutcome,
   eventRow,
+  mesCommandRows,
+  mesOrderRows,
+  mesOutboxRows,
   formatDuration,
   formatTime,
   healthFigures,
@@ -55,6 +59,121 @@ describe('view logic', () => {
     expect(
       eventRow({ kind: 'command', ts: 't', title: 'CAS_01 speed_setpoint = 950 (accepted)', text: 'risk' }),
     ).toMatchObject({ result: 'accepted' });
+  });
+
+  it('shows the strongest reasons of a risk with their values, and why a cell was not scored', () => {
+    const risk = {
+      cellId: '98765-00002',
+      orderId: '98765',
+      riskClass: 'high',
+      probability: 0.91,
+      recommendation: 'short-term testing recommended',
+      modelVersion: 'lr-4',
+      reasons: [
+        { feature: 'seal_temp', value: 181.5, contribution: 0.2 },
+        { feature: 'vibration', value: 0.31, contribution: 1.25 },
+        { feature: 'speed', value: 1180, contribution: -0.4 },
+        { feature: 'ocv', value: null, contribution: 0.01 },
+      ],
+      unknownReason: null,
+    };
+    const row = eventRow({ kind: 'risk', ts: 't', title: 'x', text: 'y', risk });
+    expect(row).toMatchObject({
+      cell: '98765-00002',
+      order: '98765',
+      probability: 0.91,
+      modelVersion: 'lr-4',
+    });
+    expect(row.reasons).toBe('vibration 0.31 (+1.25), speed 1,180 (−0.40), seal_temp 181.5 (+0.20)');
+    const unscored = eventRow({
+      kind: 'risk',
+      ts: 't',
+      title: 'x',
+      text: 'y',
+      risk: {
+        ...risk,
+        riskClass: 'unknown',
+        probability: null,
+        reasons: [],
+        unknownReason: 'no IPQC record',
+      },
+    });
+    expect(unscored).toMatchObject({ riskClass: 'unknown', reasons: null, unknownReason: 'no IPQC record' });
+  });
+
+  it('reads the command audit: one row per command with its outcome, results not yet stored included', () => {
+    const id1 = '00000000-0000-4000-8000-000000000001';
+    const id2 = '00000000-0000-4000-8000-000000000002';
+    const audit = (result: string, detail: string | null, ts: string, commandId = id1) => ({
+      ts,
+      commandId,
+      machine: 'CAS_01',
+      setpoint: 'speed_setpoint',
+      value: 950,
+      reason: 'vibration high',
+      issuedBy: 'user:ops',
+      modelVersion: null,
+      result,
+      detail,
+    });
+    const answer = {
+      audit: [
+        audit('rejected', 'step 200 > 100', '2026-01-01T10:00:01Z'),
+        audit('requested', null, '2026-01-01T10:00:00Z'),
+        audit('requested', null, '2026-01-01T10:00:05Z', id2),
+      ],
+      recentResults: [
+        {
+          commandId: id2,
+          ts: Date.parse('2026-01-01T10:00:06Z') * 1000,
+          machine: 'CAS_01',
+          setpoint: 'speed_setpoint',
+          result: 'accepted' as const,
+          detail: 'written',
+        },
+      ],
+    };
+    expect(mesCommandRows(answer).map((row) => [row.commandId, row.result, row.detail])).toEqual([
+      [id2, 'accepted', 'written'],
+      [id1, 'rejected', 'step 200 > 100'],
+    ]);
+    expect(commandOutcome(answer, id1)).toEqual({ result: 'rejected', detail: 'step 200 > 100' });
+    expect(commandOutcome(answer, id2)).toEqual({ result: 'accepted', detail: 'written' });
+    expect(
+      commandOutcome({ audit: [audit('requested', null, 't')], recentResults: [] }, id1),
+    ).toBeUndefined();
+  });
+
+  it('lists the outbox depth, the item in delivery and the dead letters', () => {
+    const rows = mesOutboxRows({
+      depth: 3,
+      deadLetters: 1,
+      delivering: { id: 'r-1', kind: 'result', attempts: 4, lastError: 'MES answered 503' },
+      oldestDeadLetters: [{ id: 'r-0', kind: 'result', reason: 'MES answered 400' }],
+    });
+    expect(rows.map((row) => `${row.name}: ${row.value}`)).toEqual([
+      'Waiting (depth): 3',
+      'Dead letters: 1',
+      'Delivering: result r-1, attempt 4',
+      'Last error: MES answered 503',
+      'Dead letter: kind: result, id: r-0, reason: MES answered 400',
+    ]);
+    expect(
+      mesOrderRows([
+        {
+          orderId: 'o',
+          line: 'l',
+          product: 'p',
+          quantity: 1,
+          state: 'running',
+          ts: 1_700_000_000_000_000,
+          startedAt: 1_700_000_000_000_000,
+        },
+      ])[0],
+    ).toMatchObject({
+      startedAt: '2023-11-14T22:13:20.000Z',
+      endedAt: null,
+    });
   });
 
   it('puts silent tags first and counts the pipeline figures', () => {

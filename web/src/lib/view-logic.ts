@@ -1,4 +1,4 @@
-import type { HealthAnswer, Row, TimelineEvent } from './api.js';
+import type { HealthAnswer, MesCommands, MesOrder, MesOutbox, Row, TimelineEvent } from './api.js';
 
 /**
  * Risk events arrive from /api/events as timeline entries (`high risk: cell 98765-00001`, `p=0.912: retest`,
@@ -14,7 +14,18 @@ export function eventRow(event: TimelineEvent): Row {
     severity: event.severity ?? null,
     tags: (event.tags ?? []).join(', '),
   };
-  if (event.kind === 'risk') {
+  if (event.kind === 'risk' && event.risk) {
+    const risk = event.risk;
+    row.riskClass = risk.riskClass;
+    row.cell = risk.cellId;
+    row.probability = risk.probability;
+    row.recommendation = risk.recommendation;
+    row.order = risk.orderId;
+    row.modelVersion = risk.modelVersion;
+    row.reasons = formatReasons(risk.reasons);
+    row.unknownReason = risk.unknownReason ?? null;
+  } else if (event.kind === 'risk') {
+    // An older query-api sends the risk only as timeline text.
     const head = /^(\S+) risk: cell (.+)$/.exec(event.title);
     const body = /^p=([0-9.]+): (.*)$/.exec(event.text);
     row.riskClass = head?.[1] ?? null;
@@ -23,13 +34,134 @@ export function eventRow(event: TimelineEvent): Row {
     row.recommendation = body ? body[2]! : event.text;
     row.order = event.tags?.[0] ?? null;
     row.modelVersion = event.tags?.[1] ?? null;
-    row.reasons = null; // not in the events answer yet
+    row.reasons = null;
+    row.unknownReason = null;
   }
   if (event.kind === 'command') {
     const result = /\(([a-z]+)\)$/.exec(event.title);
     row.result = result?.[1] ?? 'sent';
   }
   return row;
+}
+
+/**
+ * The features that pushed a cell's score most, strongest first, with the value the model saw and the
+ * signed contribution to the log-odds: `vibration_rms 0.31 (+0.82), seal_pressure 4.1 (−0.20)`.
+ */
+export function formatReasons(
+  reasons: readonly { feature: string; value: number | null; contribution: number }[],
+  top = 3,
+): string | null {
+  if (reasons.length === 0) return null;
+  return [...reasons]
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+    .slice(0, top)
+    .map(
+      (reason) =>
+        `${reason.feature} ${formatNumber(reason.value)} (${reason.contribution >= 0 ? '+' : '−'}${formatNumber(Math.abs(reason.contribution), 2)})`,
+    )
+    .join(', ');
+}
+
+/** The bridge's times are epoch microseconds; tables take ISO instants. */
+const usIso = (us: number | undefined): string | null =>
+  us === undefined ? null : new Date(Math.floor(us / 1000)).toISOString();
+
+/** The MES order book as table rows: state and the time it entered each state. */
+export function mesOrderRows(orders: readonly MesOrder[]): Row[] {
+  return orders.map((order) => ({
+    orderId: order.orderId,
+    line: order.line,
+    product: order.product,
+    quantity: order.quantity,
+    state: order.state,
+    ts: usIso(order.ts),
+    releasedAt: usIso(order.releasedAt),
+    startedAt: usIso(order.startedAt),
+    endedAt: usIso(order.endedAt),
+  }));
+}
+
+/** The outbox to the MES as name/value rows: depth, dead letters, the item in delivery, then the dead letters. */
+export function mesOutboxRows(outbox: MesOutbox): Row[] {
+  const rows: Row[] = [
+    { name: 'Waiting (depth)', value: outbox.depth },
+    { name: 'Dead letters', value: outbox.deadLetters },
+  ];
+  const item = outbox.delivering;
+  if (item) {
+    rows.push({ name: 'Delivering', value: `${item.kind} ${item.id}, attempt ${item.attempts}` });
+    if (item.lastError) rows.push({ name: 'Last error', value: item.lastError });
+    if (item.nextAttemptAt) rows.push({ name: 'Next attempt', value: item.nextAttemptAt });
+  } else rows.push({ name: 'Delivering', value: outbox.depth > 0 ? 'starting' : 'nothing (all delivered)' });
+  for (const dead of outbox.oldestDeadLetters)
+    rows.push({ name: 'Dead letter', value: describeDeadLetter(dead) });
+  return rows;
+}
+
+function describeDeadLetter(item: unknown): string {
+  if (item && typeof item === 'object') {
+    const record = item as Record<string, unknown>;
+    const parts = ['kind', 'id', 'reason', 'lastError', 'error']
+      .filter((key) => typeof record[key] === 'string' || typeof record[key] === 'number')
+      .map((key) => `${key}: ${String(record[key])}`);
+    if (parts.length > 0) return parts.join(', ');
+  }
+  return JSON.stringify(item).slice(0, 300);
+}
+
+/** The command audit: one row per command with its latest outcome (the audit holds request and result rows). */
+export function mesCommandRows(answer: MesCommands): Row[] {
+  const byId = new Map<string, Row>();
+  // Newest first: the first row seen of a command is its latest state.
+  for (const row of answer.audit)
+    if (!byId.has(row.commandId))
+      byId.set(row.commandId, {
+        ts: row.ts,
+        commandId: row.commandId,
+        target: `${row.machine} / ${row.setpoint}`,
+        value: row.value,
+        result: row.result,
+        detail: row.detail,
+        reason: row.reason,
+        issuedBy: row.issuedBy,
+        modelVersion: row.modelVersion,
+      });
+  // Results the bridge decided but QuestDB has not stored yet.
+  for (const result of answer.recentResults) {
+    const row = byId.get(result.commandId);
+    if (row && (row.result === 'requested' || row.result === 'dry-run')) {
+      row.result = result.result;
+      row.detail = result.detail;
+    } else if (!row)
+      byId.set(result.commandId, {
+        ts: usIso(result.ts),
+        commandId: result.commandId,
+        target: `${result.machine} / ${result.setpoint}`,
+        value: result.appliedValue ?? null,
+        result: result.result,
+        detail: result.detail,
+        reason: null,
+        issuedBy: null,
+        modelVersion: null,
+      });
+  }
+  return [...byId.values()].sort((a, b) => String(b.ts).localeCompare(String(a.ts)));
+}
+
+/** The outcome of one command, once the bridge decided it (from its latest results or the audit). */
+export function commandOutcome(
+  answer: MesCommands,
+  commandId: string,
+): { result: 'accepted' | 'rejected' | 'failed'; detail: string } | undefined {
+  const result = answer.recentResults.find((r) => r.commandId === commandId);
+  if (result) return { result: result.result, detail: result.detail };
+  const audited = answer.audit.find(
+    (row) => row.commandId === commandId && ['accepted', 'rejected', 'failed'].includes(row.result),
+  );
+  return audited
+    ? { result: audited.result as 'accepted' | 'rejected' | 'failed', detail: audited.detail ?? '' }
+    : undefined;
 }
 
 const STALE_MS = 5 * 60_000;

@@ -80,6 +80,40 @@ describe('TablePanel', () => {
     );
   });
 
+  it('picks an order (or cell) from the key its panel names, and takes its columns from the data', async () => {
+    const orders = panelSchema.parse({
+      id: 'orders',
+      title: 'Orders',
+      type: 'table',
+      grid: { x: 0, y: 0, w: 24, h: 8 },
+      query: { source: 'mes-orders' },
+      options: { pick: { kind: 'order', key: 'orderId' } },
+    });
+    const selectProduction = vi.fn();
+    const context = new Map<symbol, unknown>([
+      [APP, { zone: 'UTC' }],
+      [DASHBOARD, { time: { now: 0 }, selections: () => ({ order: ['98766'] }), selectProduction }],
+    ]);
+    const data = {
+      kind: 'rows' as const,
+      rows: [
+        { orderId: '98765', state: 'completed' },
+        { orderId: '98766', state: 'running' },
+      ],
+      columns: [
+        { key: 'orderId', label: 'Order', format: 'text' as const },
+        { key: 'state', label: 'State', format: 'text' as const },
+      ],
+      note: 'from the bridge',
+    };
+    const { container } = render(TablePanel, { props: { panel: orders, data }, context });
+    expect([...container.querySelectorAll('th')].map((th) => th.textContent)).toEqual(['Order', 'State']);
+    expect(container.querySelector('tr.selected td')?.textContent).toBe('98766');
+    expect(container.querySelector('[data-testid=panel-note]')?.textContent).toBe('from the bridge');
+    await fireEvent.click(container.querySelectorAll('tbody tr')[0]!);
+    expect(selectProduction).toHaveBeenCalledWith({ kind: 'order', id: '98765' });
+  });
+
   it('shows the empty text of the panel when there are no rows', () => {
     const { container } = show({ kind: 'rows', rows: [] });
     expect(container.textContent).toContain('No rows in this range.');
