@@ -108,6 +108,9 @@ const healthSchema = z.object({
       source: z.string().nullable(),
       lastSeen: z.string().nullable(),
       ingestLagMs: z.number().nullable(),
+      lateSamples: z.number().nullable().optional(),
+      droppedSamples: z.number().nullable().optional(),
+      deadLetters: z.number().nullable().optional(),
     }),
   ),
   pipeline: z.object({

@@ -188,6 +188,10 @@ export function healthRows(answer: HealthAnswer, now: number): Row[] {
         lastSeen: tag.lastSeen,
         silentMs,
         ingestLagMs: tag.ingestLagMs,
+        // Per tag over the API's look-back (pipeline_tag_stats); null where it could not be read.
+        lateSamples: tag.lateSamples ?? null,
+        droppedSamples: tag.droppedSamples ?? null,
+        deadLetters: tag.deadLetters ?? null,
       } satisfies Row;
     })
     .sort(
