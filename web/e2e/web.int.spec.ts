@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,30 @@ describe('web app end to end', () => {
       rows.push({ ts: epochUs(t), tag: tagA, value: 100 + Math.sin(t / 60e6) * 10, source: 'e2e' });
       rows.push({ ts: epochUs(t), tag: tagB, value: 50 + Math.cos(t / 90e6) * 5, source: 'e2e' });
     }
+    // The demo plant's tags the built-in dashboards show, as the simulator would have written them: a
+    // fresh test stack has no plant running, and a panel rightly names a tag it cannot find. A stack
+    // whose plant runs (a dev stack) keeps its own data.
+    const live = await client.query<{ tag: string }>(
+      `SELECT tag FROM ${TABLES.samples.name} WHERE ts >= dateadd('d', -1, now()) LATEST ON ts PARTITION BY tag`,
+    );
+    const running = new Set(live.map((row) => row.tag));
+    const builtinDir = join(webDir, '..', 'libs', 'dashboards', 'builtin');
+    const plantTags = new Set<string>();
+    for (const file of await readdir(builtinDir))
+      for (const [, tag] of (await readFile(join(builtinDir, file), 'utf8')).matchAll(
+        /"(plant1\/[^"*#+]+)"/g,
+      ))
+        plantTags.add(tag!);
+    for (const tag of [...plantTags].filter((tag) => !running.has(tag)))
+      for (const ago of [90, 30]) {
+        const text = /\/(status|coil_id)$/.test(tag);
+        rows.push({
+          ts: epochUs((now - ago * 1_000) * 1_000),
+          tag,
+          ...(text ? { value_text: tag.endsWith('coil_id') ? coil : 'operating' } : { value: ago }),
+          source: 'e2e',
+        });
+      }
     await writer.write(TABLES.samples, rows);
     await writer.write(TABLES.coils, [
       {

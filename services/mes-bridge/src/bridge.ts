@@ -286,7 +286,9 @@ export class Bridge implements OnApplicationBootstrap, OnApplicationShutdown {
 
   private async summarise(): Promise<void> {
     if (!this.outbox) return;
-    const to = nowUs();
+    // Summarised by source time, once the pipeline has had time to store it: a window read at once would
+    // miss the samples still in flight, and the next window starts after it.
+    const to = (nowUs() - this.config.MES_BRIDGE_SUMMARY_SETTLE_MS * 1000) as EpochUs;
     const from = this.lastSummaryTo ?? ((to - this.config.MES_BRIDGE_SUMMARY_PERIOD_MS * 1000) as EpochUs);
     let rows;
     try {

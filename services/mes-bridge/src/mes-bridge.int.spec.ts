@@ -1,4 +1,4 @@
-import { simulatorConfigSchema } from '@millrace/config';
+import { ingestMqttConfigSchema, simulatorConfigSchema } from '@millrace/config';
 import { createKafka, PipelineProducer } from '@millrace/kafka';
 import { waitFor } from '@millrace/kafka/testing';
 import { bootstrapService, Observability, type RunningService } from '@millrace/observability';
@@ -11,14 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../../infra/src/stack/ports.js';
+import { IngestMqttModule } from '../../ingest-mqtt/src/ingest-mqtt.module.js';
 import { Plant } from '../../simulator/src/plant.js';
 import { SimulatedMes } from '../../simulator/src/simulated-mes.js';
 import { SimulatorModule } from '../../simulator/src/simulator.module.js';
 import { startBridge, untilReady, type TestBridge } from './testing/bridge.js';
 
 /**
- * The whole loop against the shared Kafka, QuestDB (with the dev stack's stream-processor storing the
- * topics) and Mosquitto, and the simulator in-process (its node-opcua server and its simulated MES): orders
+ * The whole loop against the shared Kafka, QuestDB (with the stack's stream-processor storing the topics)
+ * and Mosquitto, the simulator in-process (its node-opcua server and its simulated MES) and ingest-mqtt
+ * in-process carrying its battery line (cells, machine signals) into Kafka: orders
  * pulled from the MES, orders pushed with Idempotency-Key, genealogy, machine commands over OPC UA and
  * MQTT with their safety checks and audit, QC results to the MES through an outage and a restart.
  */
@@ -31,6 +33,7 @@ describe('mes-bridge (simulator with OPC UA server and simulated MES, shared sta
   const simDir = mkdtempSync(join(tmpdir(), 'millrace-mes-sim-'));
   const bridgeDir = mkdtempSync(join(tmpdir(), 'millrace-mes-bridge-'));
   let simulator: RunningService;
+  let ingest: RunningService;
   let bridge: TestBridge;
   let bridgeEnv: Record<string, string>;
   let producer: PipelineProducer;
@@ -64,6 +67,23 @@ describe('mes-bridge (simulator with OPC UA server and simulated MES, shared sta
         SIMULATOR_FILES_ENABLED: 'false',
       },
     );
+    ingest = await bootstrapService(
+      {
+        name: 'ingest-mqtt',
+        schema: ingestMqttConfigSchema,
+        port: (config) => config.INGEST_MQTT_PORT,
+        module: (config) => IngestMqttModule.forRoot(config),
+      },
+      {
+        MILLRACE_DATA_DIR: simDir,
+        MILLRACE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+        MILLRACE_MQTT_URL: stack.mqttUrl,
+        MILLRACE_LOG_LEVEL: 'warn',
+        INGEST_MQTT_PORT: String(await freePort()),
+        INGEST_MQTT_CLIENT_ID: `millrace-ingest-mqtt-${line}`,
+        INGEST_MQTT_SESSION_EXPIRY_S: '60',
+      },
+    );
     bridgeEnv = {
       MES_BRIDGE_MES_URL: `http://127.0.0.1:${simPort}/mes`,
       MES_BRIDGE_PULL_ENABLED: 'true',
@@ -73,6 +93,7 @@ describe('mes-bridge (simulator with OPC UA server and simulated MES, shared sta
       MES_BRIDGE_OUTBOX_RETRY_MAX_MS: '500',
       MES_BRIDGE_OUTBOX_MAX_ATTEMPTS: '1000',
       MES_BRIDGE_SUMMARY_PERIOD_MS: '2000',
+      MES_BRIDGE_SUMMARY_SETTLE_MS: '5000',
       MES_BRIDGE_SUMMARY_PREFIX: `plant1/cells/${line}/`,
       MES_BRIDGE_COMMANDS_ENABLED: 'true',
       MES_BRIDGE_OPCUA_ENDPOINT: `opc.tcp://127.0.0.1:${opcuaPort}/millrace`,
@@ -119,6 +140,7 @@ describe('mes-bridge (simulator with OPC UA server and simulated MES, shared sta
   afterAll(async () => {
     await bridge?.close();
     await simulator?.app.close();
+    await ingest?.app.close();
     await producer?.disconnect();
     await questdb?.end();
     rmSync(simDir, { recursive: true, force: true });

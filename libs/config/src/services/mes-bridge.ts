@@ -33,6 +33,8 @@ export const mesBridgeConfigSchema = z.object({
   MES_BRIDGE_OUTBOX_RETRY_MAX_MS: configField.integer(60_000, 10),
   /** Period of the machine-data summaries; 0 turns them off. */
   MES_BRIDGE_SUMMARY_PERIOD_MS: configField.integer(60_000, 0),
+  /** A summary ends this long before now: samples reach QuestDB through Kafka seconds after their source time. */
+  MES_BRIDGE_SUMMARY_SETTLE_MS: configField.integer(15_000, 0),
   /** Tag prefix summarised, e.g. the battery line's machines. */
   MES_BRIDGE_SUMMARY_PREFIX: configField.string('plant1/cells/line1/'),
   /** Execute machine commands from `machine.commands.v1`. */
