@@ -2,9 +2,9 @@ import { ingestMqttConfigSchema, simulatorConfigSchema } from '@millrace/config'
 import { createKafka, PipelineProducer } from '@millrace/kafka';
 import { waitFor } from '@millrace/kafka/testing';
 import { bootstrapService, Observability, type RunningService } from '@millrace/observability';
-import { QueryClient } from '@millrace/questdb';
+import { IlpWriter, QueryClient } from '@millrace/questdb';
 import { TABLES, TOPICS, type ProductionOrder, type RiskEvent } from '@millrace/schema';
-import { nowUs } from '@millrace/time';
+import { nowUs, type EpochUs } from '@millrace/time';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -319,6 +319,20 @@ describe('mes-bridge (simulator with OPC UA server and simulated MES, shared sta
     mes.outage(0);
     bridge = await startBridge(stack, bridgeEnv, bridgeDir);
     await waitFor(() => delivered(2), 30_000, 'QC result 2 after the restart');
+    // Samples the next summary windows will cover, stored now: the summary must not depend on how fast the
+    // simulator's own signals travel MQTT → Kafka → QuestDB on a busy machine.
+    const writer = await IlpWriter.connect({ httpUrl: stack.questdbUrl });
+    const nowMs = Date.now();
+    await writer.write(
+      TABLES.samples,
+      Array.from({ length: 40 }, (_, i) => ({
+        ts: ((nowMs - 6_000 + i * 1_000) * 1_000) as EpochUs,
+        tag: `plant1/cells/${line}/CAS_01/speed`,
+        value: 1_000 + i,
+        source: 'mes-bridge-test',
+      })),
+    );
+    await writer.close();
     await waitFor(() => mes.received.machineData.size > 0, 90_000, 'a machine-data summary');
     const summary = [...mes.received.machineData.values()][0] as { tags: { tag: string; avg: number }[] };
     expect(summary.tags.some((entry) => entry.tag === `plant1/cells/${line}/CAS_01/speed`)).toBe(true);
