@@ -174,15 +174,7 @@ export class RiskScorer {
     for (let l = 2; l < this.layers.length; l += 1) {
       const layer = this.layers[l]!;
       const output = this.occludedBuffers[l]!;
-      const units = layer.units;
-      output.set(layer.bias);
-      for (let i = 0; i < layer.inputs; i += 1) {
-        const xi = input[i]!;
-        if (xi === 0) continue;
-        const row = i * units;
-        for (let j = 0; j < units; j += 1) output[j]! += xi * layer.weights[row + j]!;
-      }
-      if (layer.relu) for (let j = 0; j < units; j += 1) if (output[j]! < 0) output[j] = 0;
+      dense(layer, input, output);
       input = output;
     }
     return input[0]!;
@@ -199,15 +191,7 @@ export class RiskScorer {
     for (let l = 1; l < this.layers.length; l += 1) {
       const layer = this.layers[l]!;
       const output = this.buffers[l]!;
-      const units = layer.units;
-      output.set(layer.bias);
-      for (let i = 0; i < layer.inputs; i += 1) {
-        const xi = input[i]!;
-        if (xi === 0) continue;
-        const row = i * units;
-        for (let j = 0; j < units; j += 1) output[j]! += xi * layer.weights[row + j]!;
-      }
-      if (layer.relu) for (let j = 0; j < units; j += 1) if (output[j]! < 0) output[j] = 0;
+      dense(layer, input, output);
       input = output;
     }
     return input[0]!;
@@ -238,4 +222,17 @@ export class RiskScorer {
 
 export function sigmoid(x: number): number {
   return 1 / (1 + Math.exp(-x));
+}
+
+/** `output = act(bias + input · weights)`, skipping zero inputs (ReLU and occlusion make many). */
+function dense(layer: Layer, input: Float64Array, output: Float64Array): void {
+  const units = layer.units;
+  output.set(layer.bias);
+  for (let i = 0; i < layer.inputs; i += 1) {
+    const xi = input[i]!;
+    if (xi === 0) continue;
+    const row = i * units;
+    for (let j = 0; j < units; j += 1) output[j]! += xi * layer.weights[row + j]!;
+  }
+  if (layer.relu) for (let j = 0; j < units; j += 1) if (output[j]! < 0) output[j] = 0;
 }
