@@ -6,7 +6,13 @@ export {
   type KafkaRetryOptions,
 } from './client.js';
 export { ensureTopics, type EnsureTopicsResult } from './admin.js';
-export { PipelineProducer, PipelineSender, type OutgoingMessage, type RefusedMessage } from './producer.js';
+export {
+  PipelineProducer,
+  PipelineSender,
+  type OutgoingMessage,
+  type RefusedMessage,
+  type TopicMessages,
+} from './producer.js';
 export {
   runConsumer,
   type BatchContext,

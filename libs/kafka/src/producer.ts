@@ -7,8 +7,10 @@ import {
   type TopicSpec,
 } from '@millrace/schema';
 import { nowUs } from '@millrace/time';
-import kafkajs, { type IHeaders, type Kafka, type Producer, type Sender } from 'kafkajs';
+import kafkajs, { type IHeaders, type Kafka, type Producer, type Sender, type TopicMessages } from 'kafkajs';
 import { KafkaPipelineError } from './errors.js';
+
+export type { TopicMessages };
 
 export interface OutgoingMessage<Spec extends TopicSpec> {
   key: string;
@@ -39,16 +41,7 @@ export class PipelineSender {
 
   /** Validates each message against the topic's schema, then sends them in one request per broker. */
   async send<Spec extends TopicSpec>(spec: Spec, messages: readonly OutgoingMessage<Spec>[]): Promise<void> {
-    if (messages.length === 0) return;
-    await this.sender.send({
-      topic: spec.name,
-      acks: -1,
-      messages: messages.map((message) => ({
-        key: message.key,
-        value: Buffer.from(encodeMessage(spec, message.value)),
-        ...(message.headers ? { headers: message.headers } : {}),
-      })),
-    });
+    await this.sendBatch([this.validated(spec, messages)]);
   }
 
   /**
@@ -62,11 +55,57 @@ export class PipelineSender {
     spec: Spec,
     messages: readonly { key: string; value: Buffer }[],
   ): Promise<void> {
+    await this.sendBatch([this.encoded(spec, messages)]);
+  }
+
+  /**
+   * Sends messages for several topics in one produce request per broker: in a transaction that is
+   * also one AddPartitionsToTxn instead of one per topic. Build the parts with {@link validated},
+   * {@link encoded} and {@link deadLetters}.
+   */
+  async sendBatch(parts: readonly TopicMessages[]): Promise<void> {
+    const topicMessages = parts.filter((part) => part.messages.length > 0);
+    if (topicMessages.length === 0) return;
+    await this.sender.sendBatch({ acks: -1, topicMessages });
+  }
+
+  /** Messages for {@link sendBatch}, each validated against the topic's schema (a TypeError if refused). */
+  validated<Spec extends TopicSpec>(spec: Spec, messages: readonly OutgoingMessage<Spec>[]): TopicMessages {
+    return {
+      topic: spec.name,
+      messages: messages.map((message) => ({
+        key: message.key,
+        value: Buffer.from(encodeMessage(spec, message.value)),
+        ...(message.headers ? { headers: message.headers } : {}),
+      })),
+    };
+  }
+
+  /** Pre-encoded messages for {@link sendBatch}, under the rules of {@link sendEncoded}. */
+  encoded<Spec extends TopicSpec>(
+    spec: Spec,
+    messages: readonly { key: string; value: Buffer }[],
+  ): TopicMessages {
     const [first] = messages;
-    if (first === undefined) return;
-    const checked = decodeMessage(spec, first.value);
-    if (!checked.ok) throw new TypeError(checked.reason);
-    await this.sender.send({ topic: spec.name, acks: -1, messages: [...messages] });
+    if (first !== undefined) {
+      const checked = decodeMessage(spec, first.value);
+      if (!checked.ok) throw new TypeError(checked.reason);
+    }
+    return { topic: spec.name, messages: [...messages] };
+  }
+
+  /** Dead letters for {@link sendBatch}: refused messages with their original bytes and the reason. */
+  deadLetters(
+    spec: TopicSpec,
+    refused: readonly { message: RefusedMessage; reason: string }[],
+  ): TopicMessages {
+    return this.validated(
+      deadLetterTopicOf(spec),
+      refused.map(({ message, reason }) => ({
+        key: message.key?.toString('utf8') ?? '',
+        value: this.envelope(spec, message, reason),
+      })),
+    );
   }
 
   /** Sends already-encoded bytes, e.g. a replay copying messages between topics. */
@@ -85,13 +124,7 @@ export class PipelineSender {
   ): Promise<void> {
     if (refused.length === 0) return;
     const dlq = deadLetterTopicOf(spec);
-    await this.send(
-      dlq,
-      refused.map(({ message, reason }) => ({
-        key: message.key?.toString('utf8') ?? '',
-        value: this.envelope(spec, message, reason),
-      })),
-    ).catch((error: unknown) => {
+    await this.sendBatch([this.deadLetters(spec, refused)]).catch((error: unknown) => {
       throw new KafkaPipelineError(
         `cannot write to ${dlq.name}: ${(error as Error).message}`,
         true,
@@ -133,7 +166,16 @@ export class PipelineProducer extends PipelineSender {
       allowAutoTopicCreation: false,
       // murmur2 on the key, as the Java client: a tag lands on the same partition whoever produces it
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-      ...(options.transactionalId === undefined ? {} : { transactionalId: options.transactionalId }),
+      ...(options.transactionalId === undefined
+        ? {}
+        : {
+            transactionalId: options.transactionalId,
+            // Right after a commit the coordinator still writes its markers and answers the next
+            // transaction's AddPartitionsToTxn with CONCURRENT_TRANSACTIONS for a few ms; kafkajs's
+            // default first retry (300 ms) then idles every few transactions. The Java client retries
+            // it after 20 ms.
+            retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 20 },
+          }),
     });
     super(producer, service);
     this.producer = producer;

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     plantTimeZone: 'Europe/Berlin',
     logger,
     chunkRows: config.INGEST_FILES_CHUNK_ROWS,
+    maxChunkRows: config.INGEST_FILES_MAX_CHUNK_ROWS,
     batchSamples: config.INGEST_FILES_BATCH_SAMPLES,
   });
   // A MEAS row (timestamp + 11 decimal-comma values) is ~102 bytes; measured, so "100 MB" is 100 MB.
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
       .map((value) => value.toFixed(2))
       .join(' ');
   console.log(
-    `ingest-files bench: Kafka ${config.MILLRACE_KAFKA_BROKERS.join(',')}, ${config.INGEST_FILES_CHUNK_ROWS} rows a chunk, ` +
+    `ingest-files bench: Kafka ${config.MILLRACE_KAFKA_BROKERS.join(',')}, ${config.INGEST_FILES_CHUNK_ROWS}–${config.INGEST_FILES_MAX_CHUNK_ROWS} rows a chunk, ` +
       `${config.INGEST_FILES_BATCH_SAMPLES} samples a message; load average before: ${load()}`,
   );
   let folder: DropFolder | undefined;

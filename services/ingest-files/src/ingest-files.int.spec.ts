@@ -262,7 +262,9 @@ describe('ingest-files against a real broker', () => {
       // The same id across the kill: the restarted producer aborts the transaction the kill left open.
       transactionalId: `ingest-child-${randomUUID()}`,
       ledgerDir,
+      // Fixed-size chunks (no group commit), so there are chunks to count before the kill.
       chunkRows: 1_000,
+      maxChunkRows: 1_000,
     };
     const run = (): { child: ChildProcess; exit: Promise<number | null> } => {
       const child = spawn(process.execPath, [join(serviceDir, 'src', 'testing', 'ingest-child.mjs'), path], {

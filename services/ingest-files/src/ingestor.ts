@@ -11,7 +11,7 @@ import {
   type FileMapping,
   type FileProfile,
 } from '@millrace/file-profiles';
-import type { PipelineProducer, PipelineSender, RefusedMessage } from '@millrace/kafka';
+import type { PipelineProducer, PipelineSender, RefusedMessage, TopicMessages } from '@millrace/kafka';
 import type { Logger } from '@millrace/observability';
 import type { FileProgress, TOPICS } from '@millrace/schema';
 import { nowUs, type EpochUs } from '@millrace/time';
@@ -25,6 +25,7 @@ import type { Ledger, LedgerEntry } from './ledger.js';
  * chunks only lengthen the last send after a dropped file's last row.
  */
 const DEFAULT_CHUNK_ROWS = 5_000;
+const DEFAULT_MAX_CHUNK_ROWS = 50_000;
 const DEFAULT_BATCH_SAMPLES = 1_000;
 const READ_BYTES = 2 << 20; // 2 MiB
 
@@ -49,8 +50,10 @@ export interface FileIngestorOptions {
   ledger: Ledger;
   plantTimeZone: string;
   logger: Logger;
-  /** Rows per chunk: per Kafka request and per ledger fsync. */
+  /** Rows of a chunk (one Kafka transaction, one ledger fsync) when the previous chunk is already committed. */
   chunkRows?: number;
+  /** Rows a chunk may grow to while the previous one is still being committed (at least `chunkRows`). */
+  maxChunkRows?: number;
   /** Samples per `plant.samples.v1` message, 1 to 10 000 (the schema's bound; ChunkBuilder refuses more). */
   batchSamples?: number;
   retryMaxMs?: number;
@@ -92,14 +95,16 @@ interface PendingBadRow {
  *   progress (`ingest.files.progress.v1`): a crash mid-chunk leaves nothing of it visible (the restarted
  *   producer aborts it), a crash after the commit finds the progress, so the file resumes right after
  *   the last committed row: no gap and no duplicate. The local ledger follows each commit as a cache;
- * - while one chunk is in flight the next is parsed; a chunk is sent only after the previous one is
- *   acknowledged, so a failed send never leaves a later chunk in Kafka;
+ * - while one chunk is in flight the next is parsed, and grows (up to `maxChunkRows`) until the
+ *   in-flight one is committed: group commit, so a slow broker gets fewer transactions; a chunk is sent
+ *   only after the previous one is acknowledged, so a failed send never leaves a later chunk in Kafka;
  * - Kafka unreachable: the send is retried with backoff for as long as it takes; the reader waits
  *   (the file on disk is the spool).
  */
 export class FileIngestor {
   private readonly match: (fileName: string) => FileProfile | undefined;
   private readonly chunkRows: number;
+  private readonly maxChunkRows: number;
   private readonly batchSamples: number;
   private readonly retryMaxMs: number;
   private readonly now: () => EpochUs;
@@ -107,6 +112,7 @@ export class FileIngestor {
   constructor(private readonly options: FileIngestorOptions) {
     this.match = createProfileMatcher(options.profiles);
     this.chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+    this.maxChunkRows = Math.max(this.chunkRows, options.maxChunkRows ?? DEFAULT_MAX_CHUNK_ROWS);
     this.batchSamples = options.batchSamples ?? DEFAULT_BATCH_SAMPLES;
     this.retryMaxMs = options.retryMaxMs ?? 30_000;
     this.now = options.now ?? nowUs;
@@ -157,7 +163,7 @@ export class FileIngestor {
         return { status: 'rejected', profile: profile.name, reason: error.message };
       throw error;
     }
-    await this.commit({ ...entry, state: 'done' }, async () => undefined, fileName, options.signal);
+    await this.commit({ ...entry, state: 'done' }, () => [], fileName, options.signal);
     return {
       status: 'ingested',
       profile: profile.name,
@@ -191,6 +197,7 @@ export class FileIngestor {
     let chunkRows = 0;
     let lastLine = resumeAfter;
     let inFlight: Promise<void> | undefined;
+    let committing = false;
 
     const flush = async () => {
       const messages = chunk.take(this.now());
@@ -199,27 +206,30 @@ export class FileIngestor {
       bad = [];
       chunkRows = 0;
       if (inFlight) await inFlight;
+      committing = true;
       inFlight = this.commit(
         { ...entry, ...upTo },
-        async (tx) => {
-          await Promise.all([
-            // Encoded by ChunkBuilder and checked by its spec against the schemas: see PipelineProducer.sendEncoded.
-            tx.sendEncoded(topics.samples, messages.samples),
-            tx.sendEncoded(topics.records, messages.records),
-            tx.deadLetter(
-              dlqSpec,
-              badRows.map((row) => ({
-                message: refused(row, fileName),
-                reason: `${fileName}:${row.line}: ${row.reason}`,
-              })),
-            ),
-          ]);
-        },
+        (tx) => [
+          // Encoded by ChunkBuilder and checked by its spec against the schemas: see PipelineSender.sendEncoded.
+          tx.encoded(topics.samples, messages.samples),
+          tx.encoded(topics.records, messages.records),
+          tx.deadLetters(
+            dlqSpec,
+            badRows.map((row) => ({
+              message: refused(row, fileName),
+              reason: `${fileName}:${row.line}: ${row.reason}`,
+            })),
+          ),
+        ],
         fileName,
         options.signal,
-      ).then(() => {
-        entry.line = upTo.line;
-      });
+      )
+        .then(() => {
+          entry.line = upTo.line;
+        })
+        .finally(() => {
+          committing = false;
+        });
       // Awaited by the next flush; without this an early rejection would count as unhandled and end the process.
       inFlight.catch(() => undefined);
     };
@@ -262,7 +272,7 @@ export class FileIngestor {
           lastLine = line;
           chunkRows += 1;
         }
-        if (chunkRows >= this.chunkRows) {
+        if (chunkRows >= this.chunkRows && (!committing || chunkRows >= this.maxChunkRows)) {
           if (options.signal?.aborted) throw abortError(fileName);
           await flush();
           options.onProgress?.({ bytesRead: input.bytesRead, rows: entry.rows });
@@ -282,10 +292,10 @@ export class FileIngestor {
     }
   }
 
-  /** Commits `send` and the file's progress in one transaction (retried while Kafka is away), then notes both. */
+  /** Commits `parts` and the file's progress in one transaction and one produce request (retried while Kafka is away), then notes both. */
   private async commit(
     entry: LedgerEntry,
-    send: (tx: PipelineSender) => Promise<void>,
+    parts: (tx: PipelineSender) => TopicMessages[],
     fileName: string,
     signal: AbortSignal | undefined,
   ): Promise<void> {
@@ -300,12 +310,12 @@ export class FileIngestor {
     };
     await this.sendWithRetry(
       () =>
-        this.options.producer.transaction(async (tx) => {
-          await Promise.all([
-            send(tx),
-            tx.send(this.options.topics.progress, [{ key: entry.checksum, value: progress }]),
-          ]);
-        }),
+        this.options.producer.transaction((tx) =>
+          tx.sendBatch([
+            ...parts(tx),
+            tx.validated(this.options.topics.progress, [{ key: entry.checksum, value: progress }]),
+          ]),
+        ),
       fileName,
       signal,
     );

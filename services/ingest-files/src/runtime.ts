@@ -48,6 +48,7 @@ export function createRuntime(
     plantTimeZone: config.MILLRACE_PLANT_TZ,
     logger,
     chunkRows: config.INGEST_FILES_CHUNK_ROWS,
+    maxChunkRows: config.INGEST_FILES_MAX_CHUNK_ROWS,
     batchSamples: config.INGEST_FILES_BATCH_SAMPLES,
     retryMaxMs: config.INGEST_FILES_RETRY_MAX_MS,
     onSampleTags: (tags) => {

@@ -14,8 +14,13 @@ export const ingestFilesConfigSchema = z.object({
   INGEST_FILES_PROFILES_FILE: z.string().default(''),
   /** Full rescan of the drop folder, since fs.watch can miss events (network shares, bursts). */
   INGEST_FILES_RESCAN_INTERVAL_MS: configField.integer(2_000, 100),
-  /** Rows per chunk: one chunk is sent and acknowledged before the ledger records it. */
+  /**
+   * Rows of a chunk: a chunk is one Kafka transaction, acknowledged before the ledger records it. A chunk
+   * goes out once it has this many rows and the previous one is committed; while that one is still in
+   * flight, reading goes on up to INGEST_FILES_MAX_CHUNK_ROWS, so a slow broker gets fewer, larger commits.
+   */
   INGEST_FILES_CHUNK_ROWS: configField.integer(5_000, 1, 1_000_000),
+  INGEST_FILES_MAX_CHUNK_ROWS: configField.integer(50_000, 1, 1_000_000),
   /** Samples per `plant.samples.v1` message (the schema allows up to 10 000). */
   INGEST_FILES_BATCH_SAMPLES: configField.integer(1_000, 1, 10_000),
   /** Longest wait between retries while Kafka is unreachable. */

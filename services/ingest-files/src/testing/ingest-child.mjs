@@ -1,6 +1,6 @@
 // Runs the built ingestion core on one file in its own process, so a test can SIGKILL it mid-file.
 // Usage: node ingest-child.mjs <file>; JSON options in INGEST_CHILD_OPTIONS
-// ({ brokers, samplesTopic, recordsTopic, progressTopic, transactionalId, ledgerDir, chunkRows }).
+// ({ brokers, samplesTopic, recordsTopic, progressTopic, transactionalId, ledgerDir, chunkRows, maxChunkRows }).
 import { DEFAULT_PROFILES } from '@millrace/file-profiles';
 import { createKafka, PipelineProducer, readLatestByKey } from '@millrace/kafka';
 import { createLogger } from '@millrace/observability';
@@ -29,6 +29,7 @@ const ingestor = new FileIngestor({
   plantTimeZone: 'Europe/Berlin',
   logger,
   chunkRows: options.chunkRows,
+  maxChunkRows: options.maxChunkRows,
 });
 const outcome = await ingestor.ingest(process.argv[2]);
 process.stdout.write(`${JSON.stringify(outcome)}\n`);
