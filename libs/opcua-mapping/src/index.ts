@@ -36,4 +36,5 @@ export {
   type MappedValue,
 } from './data-value.js';
 export { Backoff, backoffDelayMs, type BackoffOptions } from './backoff.js';
+export { describeItem, type NodeFacts } from './describe.js';
 export { GapTracker, type Gap } from './gaps.js';

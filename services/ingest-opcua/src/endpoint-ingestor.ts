@@ -1,6 +1,7 @@
 import {
   Backoff,
   browsedTag,
+  describeItem,
   GapTracker,
   mapDataValue,
   monitoringGroups,
@@ -16,10 +17,11 @@ import {
   type Endpoint,
   type Gap,
   type MonitoredNode,
+  type NodeFacts,
   type PlannedItem,
 } from '@millrace/opcua-mapping';
 import type { Logger } from '@millrace/observability';
-import type { Quality, TagPath } from '@millrace/schema';
+import type { Quality, TagMeta, TagPath } from '@millrace/schema';
 import { nowUs, type EpochUs } from '@millrace/time';
 import {
   AttributeIds,
@@ -27,9 +29,11 @@ import {
   DataChangeFilter,
   DataChangeTrigger,
   DeadbandType,
+  LocalizedText,
   makeBrowsePath,
   MessageSecurityMode,
   NodeClass,
+  NodeId,
   OPCUAClient,
   SecurityPolicy,
   TimestampsToReturn,
@@ -53,6 +57,8 @@ export interface EndpointIngestorOptions {
     quality: Quality,
   ) => void;
   onGap: (gap: Gap) => void;
+  /** Takes the catalog entries (unit, type, description) of the monitored variables, read at each connect. */
+  onDescribed: (descriptions: Omit<TagMeta, 'ts'>[]) => void;
   reconnect: BackoffOptions;
   connectTimeoutMs: number;
   silenceTimeoutMs: number;
@@ -71,6 +77,8 @@ const OBJECTS_FOLDER = 'i=85';
 const OBJECT_OR_VARIABLE = 1 | 2;
 /** A tag path has at most 6 levels, so nothing deeper can become a tag. */
 const MAX_BROWSE_DEPTH = 6;
+/** Nodes per Read and TranslateBrowsePaths request: under the usual servers' operation limits. */
+const DESCRIBE_BATCH = 200;
 /** Keep-alives about this often while nothing changes (Part 4, §5.13.1.1, MaxKeepAliveCount). */
 const KEEPALIVE_TARGET_MS = 2_000;
 
@@ -293,7 +301,29 @@ class Attempt {
     if (duplicates.length > 0)
       this.logger.warn({ duplicates: duplicates.slice(0, 20) }, 'nodes or tags found twice: first kept');
     this.throwIfLost();
-    return this.subscribe(session, items);
+    const accepted = await this.subscribe(session, items);
+    // After the subscription: values flow first; the catalog entries follow and never hold them up.
+    void this.describe(session, items);
+    return accepted;
+  }
+
+  /** Reads each item's DataType, Description and EngineeringUnits and hands on the catalog entries. */
+  private async describe(session: ClientSession, items: readonly PlannedItem[]): Promise<void> {
+    const source = sourceOf(this.endpoint);
+    try {
+      const descriptions: Omit<TagMeta, 'ts'>[] = [];
+      for (let start = 0; start < items.length; start += DESCRIBE_BATCH) {
+        const batch = items.slice(start, start + DESCRIBE_BATCH);
+        const facts = await readFacts(session, batch);
+        batch.forEach((item, index) => {
+          const fact = facts[index];
+          if (fact) descriptions.push(describeItem(item, source, fact));
+        });
+      }
+      this.options.onDescribed(descriptions);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'cannot read units and descriptions; the catalog goes without them');
+    }
   }
 
   private throwIfLost(): void {
@@ -477,4 +507,47 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
     timer = setTimeout(() => reject(new OpcuaMappingError(`${what} took longer than ${ms} ms`, true)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** DataType, Description and the EngineeringUnits property (an optional property: often absent) of each item. */
+async function readFacts(session: ClientSession, items: readonly PlannedItem[]): Promise<NodeFacts[]> {
+  const unitPaths = await session.translateBrowsePath(
+    items.map((item) => makeBrowsePath(item.nodeId, '.0:EngineeringUnits')),
+  );
+  const unitNodes = unitPaths.map((result) =>
+    result.statusCode.isGood() ? result.targets?.[0]?.targetId : undefined,
+  );
+  const attributes = await session.read(
+    items.flatMap((item) => [
+      { nodeId: item.nodeId, attributeId: AttributeIds.DataType },
+      { nodeId: item.nodeId, attributeId: AttributeIds.Description },
+    ]),
+  );
+  const withUnit = unitNodes.flatMap((nodeId) => (nodeId ? [nodeId] : []));
+  const units =
+    withUnit.length === 0
+      ? []
+      : await session.read(withUnit.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })));
+  let unitIndex = 0;
+  return items.map((_item, index) => {
+    const dataType: unknown = attributes[2 * index]?.value.value;
+    const description: unknown = attributes[2 * index + 1]?.value.value;
+    const unit: unknown = unitNodes[index] ? units[unitIndex++]?.value.value : undefined;
+    return {
+      builtInDataType:
+        dataType instanceof NodeId && dataType.namespace === 0 && typeof dataType.value === 'number'
+          ? dataType.value
+          : undefined,
+      // An EUInformation (Part 8, §5.6.3): its display name is the symbol charts show, e.g. `mm`.
+      unit:
+        typeof unit === 'object' && unit !== null && 'displayName' in unit
+          ? textOf(unit.displayName)
+          : undefined,
+      description: textOf(description),
+    };
+  });
+}
+
+function textOf(value: unknown): string | undefined {
+  return value instanceof LocalizedText ? (value.text ?? undefined) : undefined;
 }

@@ -7,11 +7,19 @@ import { uniqueTopic, waitFor } from '@millrace/kafka/testing';
 import { endpointsSchema, type Endpoint } from '@millrace/opcua-mapping';
 import { createLogger } from '@millrace/observability';
 import { IlpWriter, QueryClient } from '@millrace/questdb';
-import { deadLetterTopicOf, sampleBatchSchema, TABLES, TOPICS, type SampleBatch } from '@millrace/schema';
+import {
+  deadLetterTopicOf,
+  sampleBatchSchema,
+  TABLES,
+  TOPICS,
+  type SampleBatch,
+  type TagMeta,
+} from '@millrace/schema';
 import { DiskQueue, SpoolingPublisher } from '@millrace/spool';
 import type { Kafka } from 'kafkajs';
 import {
   DataType,
+  makeEUInformation,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
@@ -96,7 +104,15 @@ async function startServer(port: number, site: string, counter: Counter): Promis
       nodeId: `s=${site}/area/line/${name}`,
       dataType,
     });
-  const speed = variable('speed', DataType.Double);
+  // An AnalogItemType with EngineeringUnits, as PLC servers publish measured values (Part 8, §5.3.2.2).
+  const speed = namespace.addAnalogDataItem({
+    organizedBy: parent,
+    browseName: 'speed',
+    nodeId: `s=${site}/area/line/speed`,
+    dataType: 'Double',
+    engineeringUnitsRange: { low: 0, high: 1e9 },
+    engineeringUnits: makeEUInformation('MTR', 'm/min', 'metre per minute'),
+  });
   const running = variable('running', DataType.Boolean);
   const status = variable('status', DataType.String);
   const count = variable('count', DataType.Int64);
@@ -151,7 +167,8 @@ async function startIngest(endpoints: unknown[]) {
   const stack = inject('stack');
   const kafka = createKafka({ brokers: stack.kafkaBrokers, clientId: 'ingest-opcua-test', logger });
   const topic = uniqueTopic(TOPICS.samples, 'opcua');
-  await ensureTopics(kafka, [topic, deadLetterTopicOf(topic)]);
+  const tagsTopic = uniqueTopic(TOPICS.tags, 'opcua');
+  await ensureTopics(kafka, [topic, deadLetterTopicOf(topic), tagsTopic]);
   const producer = new PipelineProducer(kafka, 'ingest-opcua');
   const dataDir = mkdtempSync(join(tmpdir(), 'millrace-ingest-opcua-'));
   const { queue } = DiskQueue.open({ dir: join(dataDir, 'spool'), maxBytes: 64 * 1024 * 1024 });
@@ -173,9 +190,11 @@ async function startIngest(endpoints: unknown[]) {
     connectTimeoutMs: 15_000,
     silenceTimeoutMs: 3_000,
     topic,
+    tagsTopic,
   });
   await ingest.start();
   const received = await collect<SampleBatch>(kafka, topic.name);
+  const catalog = await collect<TagMeta>(kafka, tagsTopic.name);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -188,7 +207,7 @@ async function startIngest(endpoints: unknown[]) {
   };
   cleanups.push(stop);
   const state = (name: string) => ingest.endpoints.find((endpoint) => endpoint.name === name)?.state;
-  return { ingest, received, metrics, stop, state };
+  return { ingest, received, catalog, metrics, stop, state };
 }
 
 /** Every sample of a tag, flattened from its batches in arrival order. */
@@ -257,6 +276,18 @@ describe('ingest-opcua', () => {
     expect(await h.metrics.getSingleMetricAsString('ingest_opcua_monitored_items')).toContain(
       `endpoint="${plant}"} 4`,
     );
+    // The catalog: unit from EngineeringUnits, value type from the DataType attribute.
+    await waitFor(() => h.catalog.length >= 4, 10_000, 'catalog entries');
+    const entry = (name: string) => h.catalog.find((meta) => meta.tag === `${plant}/area/line/${name}`);
+    expect(entry('speed')).toMatchObject({
+      unit: 'm/min',
+      valueType: 'number',
+      source: `opcua:${server.url}`,
+    });
+    expect(entry('running')).toMatchObject({ valueType: 'boolean' });
+    expect(entry('status')).toMatchObject({ valueType: 'string' });
+    expect(entry('count')?.valueType).toBe('number');
+    expect(entry('count')?.unit).toBeUndefined();
   });
 
   it('after a server restart, re-creates session, subscription and monitored items and records the gap', async () => {

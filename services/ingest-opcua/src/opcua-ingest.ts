@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { TagAnnouncer, type TagDescription } from '@millrace/kafka';
 import type { BackoffOptions, Endpoint } from '@millrace/opcua-mapping';
 import type { Logger } from '@millrace/observability';
 import type { IlpWriter } from '@millrace/questdb';
@@ -30,8 +31,9 @@ export interface OpcuaIngestOptions {
   silenceTimeoutMs: number;
   /** See INGEST_OPCUA_STARTUP_GRACE_MS; default 0: every wait for a first contact is a gap. */
   startupGraceMs?: number;
-  /** Topic to produce to; tests pass a unique copy. */
+  /** Topics to produce to; tests pass unique copies. */
   topic?: typeof TOPICS.samples;
+  tagsTopic?: typeof TOPICS.tags;
 }
 
 /**
@@ -44,12 +46,17 @@ export class OpcuaIngest {
   private readonly gaps: GapRecorder;
   private readonly metrics: IngestOpcuaMetrics | undefined;
   private readonly topic: typeof TOPICS.samples;
+  private readonly announcer: TagAnnouncer;
   private readonly inFlight = new Set<Promise<void>>();
   private ingestors: EndpointIngestor[] = [];
 
   constructor(private readonly options: OpcuaIngestOptions) {
     this.metrics = options.metrics ? registerMetrics(options.metrics) : undefined;
     this.topic = options.topic ?? TOPICS.samples;
+    const tagsTopic = options.tagsTopic ?? TOPICS.tags;
+    this.announcer = new TagAnnouncer(async (messages) => {
+      await options.publisher.publish(tagsTopic, messages);
+    });
     this.batcher = new SampleBatcher(
       { lingerMs: options.lingerMs, maxSamples: options.batchMaxSamples },
       (batches) => this.deliver(batches),
@@ -72,6 +79,7 @@ export class OpcuaIngest {
           onSample: (tag, source, ts, value, quality) =>
             void this.batcher.add(tag, source, ts, value, quality),
           onGap: (gap) => this.gaps.record(gap),
+          onDescribed: (descriptions) => void this.announce(descriptions),
           reconnect: this.options.reconnect,
           connectTimeoutMs: this.options.connectTimeoutMs,
           silenceTimeoutMs: this.options.silenceTimeoutMs,
@@ -105,6 +113,15 @@ export class OpcuaIngest {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
     return work;
+  }
+
+  /** Puts the endpoint's catalog entries (units from EngineeringUnits) on `plant.tags.v1`; never rejects. */
+  private async announce(descriptions: readonly TagDescription[]): Promise<void> {
+    try {
+      await this.announcer.announce(descriptions);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'cannot announce tag units; retried at the next connect');
+    }
   }
 
   /** Never rejects: a loss is counted and logged, and the samples around it go on. */

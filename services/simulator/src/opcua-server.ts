@@ -10,6 +10,7 @@ import {
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import {
   DataType,
+  makeEUInformation,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
@@ -185,7 +186,7 @@ export class OpcuaPlantServer implements OnApplicationBootstrap, OnApplicationSh
     const segments = path.split('/');
     const name = segments.pop() ?? path;
     const folder = this.folder(namespace, objects, segments);
-    return namespace.addVariable({
+    const variable = namespace.addVariable({
       organizedBy: folder,
       browseName: name,
       nodeId: `s=${path}`,
@@ -200,6 +201,21 @@ export class OpcuaPlantServer implements OnApplicationBootstrap, OnApplicationSh
           }
         : {}),
     });
+    if (unit !== undefined) {
+      // The standard place for a unit (Part 8, §5.6.3): what ingest-opcua reads into the tag catalog.
+      const engineeringUnits = makeEUInformation('', unit, unit);
+      engineeringUnits.unitId = -1; // no UNECE code: the symbol is all the demo plant has
+      namespace.addVariable({
+        propertyOf: variable,
+        browseName: { name: 'EngineeringUnits', namespaceIndex: 0 },
+        typeDefinition: 'PropertyType',
+        dataType: 'EUInformation',
+        minimumSamplingInterval: 0,
+        accessLevel: 'CurrentRead',
+        value: new Variant({ dataType: DataType.ExtensionObject, value: engineeringUnits }),
+      });
+    }
+    return variable;
   }
 
   /** The folder of `segments` under Objects, created level by level; its NodeId is the path so far. */
