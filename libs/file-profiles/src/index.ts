@@ -26,3 +26,5 @@ export {
 } from './mapping.js';
 export { ChunkBuilder, MAX_SAMPLES_PER_BATCH, type ChunkMessages, type EncodedMessage } from './chunk.js';
 export { CsvReader, MAX_RECORD_CHARS, type CsvDialect, type CsvStep } from './csv.js';
+export { readChunks, type BadRow, type FileChunk, type ReadChunksOptions } from './file-chunks.js';
+export { FileChunkReader } from './chunk-reader.js';

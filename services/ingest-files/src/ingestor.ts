@@ -3,11 +3,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
-  ChunkBuilder,
-  compileFileMapping,
-  CsvReader,
   createProfileMatcher,
+  FileChunkReader,
   FileProfileError,
+  type BadRow,
+  type FileChunk,
   type FileMapping,
   type FileProfile,
 } from '@millrace/file-profiles';
@@ -27,7 +27,6 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 const DEFAULT_CHUNK_ROWS = 5_000;
 const DEFAULT_MAX_CHUNK_ROWS = 50_000;
 const DEFAULT_BATCH_SAMPLES = 1_000;
-const READ_BYTES = 2 << 20; // 2 MiB
 
 export interface IngestTopics {
   samples: typeof TOPICS.samples;
@@ -80,13 +79,6 @@ export type IngestOutcome =
   | { status: 'unmatched'; reason: string }
   | { status: 'rejected'; profile: string; reason: string };
 
-interface PendingBadRow {
-  line: number;
-  key: string;
-  raw: string;
-  reason: string;
-}
-
 /**
  * Reads one flat file into Kafka, streaming (never the whole file in memory), resumable and
  * idempotent through the ledger:
@@ -95,9 +87,10 @@ interface PendingBadRow {
  *   progress (`ingest.files.progress.v1`): a crash mid-chunk leaves nothing of it visible (the restarted
  *   producer aborts it), a crash after the commit finds the progress, so the file resumes right after
  *   the last committed row: no gap and no duplicate. The local ledger follows each commit as a cache;
- * - while one chunk is in flight the next is parsed, and grows (up to `maxChunkRows`) until the
- *   in-flight one is committed: group commit, so a slow broker gets fewer transactions; a chunk is sent
- *   only after the previous one is acknowledged, so a failed send never leaves a later chunk in Kafka;
+ * - the file is read and encoded in a worker thread ({@link FileChunkReader}) while the previous
+ *   chunk is committed here; all it read meanwhile (up to `maxChunkRows`) goes in the next
+ *   transaction: group commit, so a slow broker gets fewer, larger transactions; a chunk is sent only
+ *   after the previous one is acknowledged, so a failed send never leaves a later chunk in Kafka;
  * - Kafka unreachable: the send is retried with backoff for as long as it takes; the reader waits
  *   (the file on disk is the spool).
  */
@@ -182,113 +175,65 @@ export class FileIngestor {
     options: { signal?: AbortSignal; onProgress?: (progress: IngestProgress) => void },
   ): Promise<void> {
     const { topics } = this.options;
-    const resumeAfter = entry.line;
-    const source = `file:${fileName}`;
     const dlqSpec = profile.record ? topics.records : topics.samples;
-    // Large reads: the CSV reader's cost per push (joining the unread rest of the last one) is per read.
-    const input = createReadStream(path, { highWaterMark: READ_BYTES });
-    const reads = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const reader = new CsvReader({ delimiter: profile.delimiter, encoding: profile.encoding });
-
-    const header: string[][] = [];
-    let mapping: FileMapping | undefined;
-    const chunk = new ChunkBuilder(profile, source, this.batchSamples);
-    let bad: PendingBadRow[] = [];
-    let chunkRows = 0;
-    let lastLine = resumeAfter;
-    let inFlight: Promise<void> | undefined;
-    let committing = false;
-
-    const flush = async () => {
-      const messages = chunk.take(this.now());
-      const badRows = bad;
-      const upTo = { line: lastLine, rows: entry.rows, badRows: entry.badRows };
-      bad = [];
-      chunkRows = 0;
-      if (inFlight) await inFlight;
-      committing = true;
-      inFlight = this.commit(
-        { ...entry, ...upTo },
-        (tx) => [
-          // Encoded by ChunkBuilder and checked by its spec against the schemas: see PipelineSender.sendEncoded.
-          tx.encoded(topics.samples, messages.samples),
-          tx.encoded(topics.records, messages.records),
-          tx.deadLetters(
-            dlqSpec,
-            badRows.map((row) => ({
-              message: refused(row, fileName),
-              reason: `${fileName}:${row.line}: ${row.reason}`,
-            })),
-          ),
-        ],
+    const reader = new FileChunkReader(
+      {
+        path,
         fileName,
-        options.signal,
-      )
-        .then(() => {
-          entry.line = upTo.line;
-        })
-        .finally(() => {
-          committing = false;
-        });
-      // Awaited by the next flush; without this an early rejection would count as unhandled and end the process.
-      inFlight.catch(() => undefined);
-    };
-
+        profile,
+        plantTimeZone: this.options.plantTimeZone,
+        resumeAfterLine: entry.line,
+        chunkRows: this.chunkRows,
+        batchSamples: this.batchSamples,
+      },
+      // Read ahead up to one whole transaction more: the next commit never waits for the reader.
+      Math.ceil(this.maxChunkRows / this.chunkRows) + 1,
+      (tags) => this.options.onSampleTags?.(tags),
+    );
     try {
-      for (let step = reader.next(); step !== 'end'; step = reader.next()) {
-        if (step === 'more') {
-          const read = await reads.next();
-          if (read.done === true) reader.end();
-          else reader.push(read.value);
-          continue;
-        }
-        const line = reader.line;
-        if (step === 'unreadable') {
-          if (line > resumeAfter) {
-            bad.push({ line, key: '', raw: '', reason: `unreadable CSV: ${reader.reason}` });
-            entry.badRows += 1;
-            lastLine = line;
-            chunkRows += 1;
-          }
-        } else if (header.length < profile.headerRows) {
-          header.push([...reader.cells]);
-          if (header.length === profile.headerRows) {
-            mapping = compileFileMapping(profile, header, {
-              fileName,
-              plantTimeZone: this.options.plantTimeZone,
-            });
-            this.options.onSampleTags?.(mapping.sampleTags);
-          }
-          continue;
-        } else if (line > resumeAfter && mapping !== undefined) {
-          const result = mapping.mapRow(reader.cells);
-          if (result.ok) {
-            chunk.add(result.row);
-            entry.rows += 1;
-          } else {
-            bad.push({ line, key: '', raw: reader.cells.join(profile.delimiter), reason: result.reason });
-            entry.badRows += 1;
-          }
-          lastLine = line;
-          chunkRows += 1;
-        }
-        if (chunkRows >= this.chunkRows && (!committing || chunkRows >= this.maxChunkRows)) {
-          if (options.signal?.aborted) throw abortError(fileName);
-          await flush();
-          options.onProgress?.({ bytesRead: input.bytesRead, rows: entry.rows });
-        }
+      // Reading runs in the reader's thread meanwhile; what it read during a commit goes in the next one.
+      for (
+        let chunks = await reader.take(this.maxChunkRows);
+        chunks;
+        chunks = await reader.take(this.maxChunkRows)
+      ) {
+        if (options.signal?.aborted) throw abortError(fileName);
+        const last = chunks.at(-1) as FileChunk;
+        const upTo = {
+          line: last.lastLine,
+          rows: entry.rows + sum(chunks, (chunk) => chunk.rows),
+          badRows: entry.badRows + sum(chunks, (chunk) => chunk.badRows),
+        };
+        await this.commit(
+          { ...entry, ...upTo },
+          (tx) => [
+            // Encoded by ChunkBuilder and checked by its spec against the schemas: see PipelineSender.sendEncoded.
+            tx.encoded(
+              topics.samples,
+              chunks.flatMap((chunk) => chunk.samples),
+            ),
+            tx.encoded(
+              topics.records,
+              chunks.flatMap((chunk) => chunk.records),
+            ),
+            tx.deadLetters(
+              dlqSpec,
+              chunks.flatMap((chunk) =>
+                chunk.bad.map((row) => ({
+                  message: refused(row, fileName),
+                  reason: `${fileName}:${row.line}: ${row.reason}`,
+                })),
+              ),
+            ),
+          ],
+          fileName,
+          options.signal,
+        );
+        Object.assign(entry, upTo);
+        options.onProgress?.({ bytesRead: last.bytesRead, rows: entry.rows });
       }
-      if (mapping === undefined) {
-        throw new FileProfileError(`${fileName}: ends before its ${profile.headerRows} header line(s)`, {
-          file: fileName,
-        });
-      }
-      if (chunkRows > 0) await flush();
-      if (inFlight) await inFlight;
-      options.onProgress?.({ bytesRead: input.bytesRead, rows: entry.rows });
     } finally {
-      input.destroy();
-      if (inFlight) await inFlight.catch(() => undefined);
+      await reader.stop();
     }
   }
 
@@ -357,9 +302,9 @@ export class FileIngestor {
   }
 }
 
-function refused(row: PendingBadRow, fileName: string): RefusedMessage {
+function refused(row: BadRow, fileName: string): RefusedMessage {
   return {
-    key: row.key === '' ? null : Buffer.from(row.key),
+    key: null,
     value: Buffer.from(row.raw, 'utf8'),
     location: `${fileName}:${row.line}`,
   };
@@ -396,4 +341,8 @@ export function sha256(path: string): Promise<string> {
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
   });
+}
+
+function sum<T>(items: readonly T[], of: (item: T) => number): number {
+  return items.reduce((total, item) => total + of(item), 0);
 }
