@@ -1,5 +1,6 @@
 import type { Logger } from '@millrace/observability';
 import kafkajs, { type Kafka, type LogEntry } from 'kafkajs';
+import './lz4.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 

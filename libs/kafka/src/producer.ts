@@ -37,6 +37,7 @@ export class PipelineSender {
   constructor(
     private readonly sender: Sender,
     protected readonly service: string,
+    protected readonly compression: kafkajs.CompressionTypes = kafkajs.CompressionTypes.None,
   ) {}
 
   /** Validates each message against the topic's schema, then sends them in one request per broker. */
@@ -66,7 +67,7 @@ export class PipelineSender {
   async sendBatch(parts: readonly TopicMessages[]): Promise<void> {
     const topicMessages = parts.filter((part) => part.messages.length > 0);
     if (topicMessages.length === 0) return;
-    await this.sender.sendBatch({ acks: -1, topicMessages });
+    await this.sender.sendBatch({ acks: -1, compression: this.compression, topicMessages });
   }
 
   /** Messages for {@link sendBatch}, each validated against the topic's schema (a TypeError if refused). */
@@ -114,7 +115,7 @@ export class PipelineSender {
     messages: readonly { key: Buffer | string | null; value: Buffer | null; headers?: IHeaders }[],
   ): Promise<void> {
     if (messages.length === 0) return;
-    await this.sender.send({ topic, acks: -1, messages: [...messages] });
+    await this.sender.send({ topic, acks: -1, compression: this.compression, messages: [...messages] });
   }
 
   /** Parks refused messages on the topic's dead-letter twin with the original bytes and the reason. */
@@ -158,7 +159,15 @@ export class PipelineSender {
 export class PipelineProducer extends PipelineSender {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, service: string, options: { transactionalId?: string } = {}) {
+  /**
+   * `compression: 'lz4'` for bulk producers (registered in ./lz4.ts); the others send small batches,
+   * where it would cost more than it saves.
+   */
+  constructor(
+    kafka: Kafka,
+    service: string,
+    options: { transactionalId?: string; compression?: 'none' | 'lz4' } = {},
+  ) {
     const producer = kafka.producer({
       idempotent: true,
       // A transactional producer allows one request in flight (kafkajs); plain ones pipeline five.
@@ -177,7 +186,11 @@ export class PipelineProducer extends PipelineSender {
             retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 20 },
           }),
     });
-    super(producer, service);
+    super(
+      producer,
+      service,
+      options.compression === 'lz4' ? kafkajs.CompressionTypes.LZ4 : kafkajs.CompressionTypes.None,
+    );
     this.producer = producer;
   }
 
@@ -197,7 +210,7 @@ export class PipelineProducer extends PipelineSender {
   async transaction(work: (tx: PipelineSender) => Promise<void>): Promise<void> {
     const tx = await this.producer.transaction();
     try {
-      await work(new PipelineSender(tx, this.service));
+      await work(new PipelineSender(tx, this.service, this.compression));
       await tx.commit();
     } catch (error) {
       await tx.abort().catch(() => undefined); // a broker that is gone aborts it when the transaction times out

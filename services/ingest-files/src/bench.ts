@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { ingestFilesConfigSchema, loadConfig } from '@millrace/config';
 import { DEFAULT_PROFILES } from '@millrace/file-profiles';
 import { fixtureFile } from '@millrace/file-profiles/testing';
-import { createKafka, ensureTopics, PipelineProducer } from '@millrace/kafka';
+import { createKafka, ensureTopics } from '@millrace/kafka';
 import { uniqueTopic } from '@millrace/kafka/testing';
 import { createLogger } from '@millrace/observability';
 import { deadLetterTopicOf, TOPICS } from '@millrace/schema';
 import { DropFolder } from './drop-folder.js';
-import { FileIngestor, type IngestOutcome } from './ingestor.js';
+import { createFileProducer, FileIngestor, type IngestOutcome } from './ingestor.js';
 import { Ledger } from './ledger.js';
 
 const GOAL_MB_PER_S = 50;
@@ -32,9 +32,7 @@ async function main(): Promise<void> {
     clientId: 'ingest-files-bench',
     logger,
   });
-  const producer = new PipelineProducer(kafka, 'ingest-files-bench', {
-    transactionalId: `ingest-files-bench-${process.pid}`,
-  });
+  const producer = createFileProducer(kafka, 'ingest-files-bench', `ingest-files-bench-${process.pid}`);
   await producer.connect();
   const topics = {
     samples: uniqueTopic(TOPICS.samples, 'bench'),

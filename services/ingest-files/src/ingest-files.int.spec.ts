@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROFILES } from '@millrace/file-profiles';
 import { fixtureFile, semicolonTime, type FixtureKind } from '@millrace/file-profiles/testing';
-import { createKafka, ensureTopics, PipelineProducer, readRanges } from '@millrace/kafka';
+import type { PipelineProducer} from '@millrace/kafka';
+import { createKafka, ensureTopics, readRanges } from '@millrace/kafka';
 import { uniqueTopic, waitFor } from '@millrace/kafka/testing';
 import { createLogger } from '@millrace/observability';
 import {
@@ -28,7 +29,7 @@ import {
 import type { Consumer, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DropFolder } from './drop-folder.js';
-import { FileIngestor, type IngestTopics } from './ingestor.js';
+import { createFileProducer, FileIngestor, type IngestTopics } from './ingestor.js';
 import { Ledger } from './ledger.js';
 
 const logger = createLogger('ingest-files-int-test', 'warn');
@@ -122,9 +123,7 @@ describe('ingest-files against a real broker', () => {
 
   beforeAll(async () => {
     kafka = createKafka({ brokers: inject('stack').kafkaBrokers, clientId: 'ingest-files-int-test', logger });
-    producer = new PipelineProducer(kafka, 'ingest-files-int-test', {
-      transactionalId: `ingest-files-int-test-${randomUUID()}`,
-    });
+    producer = createFileProducer(kafka, 'ingest-files-int-test', `ingest-files-int-test-${randomUUID()}`);
     await producer.connect();
   });
 

@@ -11,7 +11,13 @@ import {
   type FileMapping,
   type FileProfile,
 } from '@millrace/file-profiles';
-import type { PipelineProducer, PipelineSender, RefusedMessage, TopicMessages } from '@millrace/kafka';
+import {
+  PipelineProducer,
+  type createKafka,
+  type PipelineSender,
+  type RefusedMessage,
+  type TopicMessages,
+} from '@millrace/kafka';
 import type { Logger } from '@millrace/observability';
 import type { FileProgress, TOPICS } from '@millrace/schema';
 import { nowUs, type EpochUs } from '@millrace/time';
@@ -27,6 +33,18 @@ import type { Ledger, LedgerEntry } from './ledger.js';
 const DEFAULT_CHUNK_ROWS = 5_000;
 const DEFAULT_MAX_CHUNK_ROWS = 50_000;
 const DEFAULT_BATCH_SAMPLES = 1_000;
+
+/**
+ * The producer a {@link FileIngestor} commits with: transactional, and LZ4, since a file's sample
+ * batches are bulk JSON (bench/ingest-files: about 40 % less client CPU per MB, 4× fewer bytes).
+ */
+export function createFileProducer(
+  kafka: ReturnType<typeof createKafka>,
+  service: string,
+  transactionalId: string,
+): PipelineProducer {
+  return new PipelineProducer(kafka, service, { transactionalId, compression: 'lz4' });
+}
 
 export interface IngestTopics {
   samples: typeof TOPICS.samples;

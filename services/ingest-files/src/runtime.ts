@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { IngestFilesConfig } from '@millrace/config';
-import { createKafka, PipelineProducer, readLatestByKey, TagAnnouncer } from '@millrace/kafka';
+import { createKafka, readLatestByKey, TagAnnouncer, type PipelineProducer } from '@millrace/kafka';
 import type { Logger } from '@millrace/observability';
 import { TOPICS, type FileProgress } from '@millrace/schema';
-import { FileIngestor } from './ingestor.js';
+import { createFileProducer, FileIngestor } from './ingestor.js';
 import { Ledger } from './ledger.js';
 import { loadProfiles } from './profiles.js';
 
@@ -35,7 +35,7 @@ export function createRuntime(
 ): IngestRuntime {
   const kafka = createKafka({ brokers: config.MILLRACE_KAFKA_BROKERS, clientId: SERVICE_NAME, logger });
   const transactionalId = `${config.INGEST_FILES_TRANSACTIONAL_ID}${role === 'backfill' ? '-backfill' : ''}`;
-  const producer = new PipelineProducer(kafka, SERVICE_NAME, { transactionalId });
+  const producer = createFileProducer(kafka, SERVICE_NAME, transactionalId);
   const ledger = Ledger.open(ledgerDirOf(config));
   const committed = new Map<string, FileProgress>();
   const announcer = new TagAnnouncer((messages) => producer.send(TOPICS.tags, messages));

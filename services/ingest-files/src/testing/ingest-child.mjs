@@ -2,16 +2,16 @@
 // Usage: node ingest-child.mjs <file>; JSON options in INGEST_CHILD_OPTIONS
 // ({ brokers, samplesTopic, recordsTopic, progressTopic, transactionalId, ledgerDir, chunkRows, maxChunkRows }).
 import { DEFAULT_PROFILES } from '@millrace/file-profiles';
-import { createKafka, PipelineProducer, readLatestByKey } from '@millrace/kafka';
+import { createKafka, readLatestByKey } from '@millrace/kafka';
 import { createLogger } from '@millrace/observability';
 import { TOPICS } from '@millrace/schema';
-import { FileIngestor } from '../../dist/ingestor.js';
+import { createFileProducer, FileIngestor } from '../../dist/ingestor.js';
 import { Ledger } from '../../dist/ledger.js';
 
 const options = JSON.parse(process.env.INGEST_CHILD_OPTIONS ?? '{}');
 const logger = createLogger('ingest-child', 'warn');
 const kafka = createKafka({ brokers: options.brokers, clientId: 'ingest-child', logger });
-const producer = new PipelineProducer(kafka, 'ingest-child', { transactionalId: options.transactionalId });
+const producer = createFileProducer(kafka, 'ingest-child', options.transactionalId);
 await producer.connect();
 const progress = { ...TOPICS.fileProgress, name: options.progressTopic };
 const committed = await readLatestByKey(kafka, progress);
