@@ -1,17 +1,18 @@
 // bench/ingest-mqtt (issue 3: MQTT ingest). A fixed workload from the simulator's high-load profile
 // (500 tags x 100 ms, docs/demo-plant.md section 4) is sent three ways in one run on a private stack:
-//   1. baseline: a bare kafkajs producer sends the samples as columnar batches, grouped per tag in the
-//      same 1,000-sample windows the ingest batches by, one request at a time, as fast as Kafka acks;
-//   2. the MQTT publishers alone, flat out (QoS 1, one message per sample), to topics nobody subscribes to;
-//   3. the same publishers to `plant1/...` at offered rates from the profile's own 5,000 samples/s upwards
+//   1. the MQTT publishers alone, flat out (QoS 1, one message per sample), to topics nobody subscribes to;
+//   2. the same publishers to `plant1/...` at offered rates from the profile's own 5,000 samples/s upwards
 //      (x1.5 a step, then one bisection), with services/ingest-mqtt, run as `millrace start` runs it,
 //      producing to plant.samples.v1. A step holds when every sample reached Kafka (counted by a consumer)
-//      and Mosquitto dropped nothing. Mosquitto keeps a subscriber's in-flight window plus 1,000 queued
-//      messages and drops the rest, so a rate the ingest cannot follow loses data instead of queueing it.
+//      and Mosquitto dropped nothing (it queues what the ingest's receive window cannot take yet);
+//   3. baseline: a bare kafkajs producer sends the same samples as columnar batches, one request at a
+//      time, as fast as Kafka acks, in the same shape as the ingest's output at its best step: windows of
+//      (its samples per Kafka message x tags) samples, so each side pays Kafka's per-message cost as
+//      often. For continuity with earlier runs, also in the old fixed 1,000-sample windows (2 per message).
 // Prints the sustained rate (the highest step held, timed first publish → last sample consumed), the
 // ratio to the baseline (goal ≥ 0.7×), CPU per process at each step and the load average.
 // Run after `npm run build`: node bench/dist/ingest-mqtt.js (env: BENCH_SAMPLES, BENCH_PUBLISHERS,
-// BENCH_STEP_S; BENCH_DEBUG=1 prints the ingest's received counter and the samples in Kafka every 100 ms).
+// BENCH_STEP_S, BENCH_LINGER_MS, BENCH_BATCH_SAMPLES, BENCH_RECEIVE_MAXIMUM, BENCH_PROFILE_DIR; BENCH_DEBUG=1 prints the ingest's received counter and the samples in Kafka every 100 ms).
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,10 +37,14 @@ const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 2);
 const STEP_S = Number(process.env.BENCH_STEP_S ?? 10);
 const FIRST_RATE = (TAGS * 1000) / PERIOD_MS;
 const MAX_STEPS = 10;
-// The ingest's batching (INGEST_MQTT_LINGER_MS / _BATCH_MAX_SAMPLES, set explicitly below so the
-// baseline's windows stay the ingest's).
-const LINGER_MS = 20;
-const WINDOW_SAMPLES = 1_000;
+// The ingest's batching (INGEST_MQTT_LINGER_MS / _BATCH_MAX_SAMPLES / _RECEIVE_MAXIMUM, set explicitly below).
+// The receive window bounds the samples in flight, PUBACKs being held until Kafka has them: it must
+// hold a few flushes for a flush to fill.
+const LINGER_MS = Number(process.env.BENCH_LINGER_MS ?? 20);
+const BATCH_SAMPLES = Number(process.env.BENCH_BATCH_SAMPLES ?? 10_000);
+const RECEIVE_MAXIMUM = Number(process.env.BENCH_RECEIVE_MAXIMUM ?? 30_000);
+/** The baseline's windows before it followed the ingest's output (sessions 1-2). */
+const OLD_WINDOW_SAMPLES = 1_000;
 const START_MS = 1_763_000_000_000;
 const SEED = 1;
 /** Ports of this bench's own stack: it may run while bench/ingest-opcua holds the shared bench ports. */
@@ -202,8 +207,11 @@ async function startPublishers(mqttUrl: string): Promise<Publishers> {
   };
 }
 
-/** The workload as the baseline sends it: per 1,000-sample window, one columnar batch per tag. */
-function baselineWindows(profile: HighLoadProfile): { tag: string; ts: number[]; values: number[] }[][] {
+/** The workload as the baseline sends it: per window of `windowSamples`, one columnar batch per tag. */
+function baselineWindows(
+  profile: HighLoadProfile,
+  windowSamples: number,
+): { tag: string; ts: number[]; values: number[] }[][] {
   const windows: { tag: string; ts: number[]; values: number[] }[][] = [];
   let current = new Map<string, { tag: string; ts: number[]; values: number[] }>();
   let inWindow = 0;
@@ -217,7 +225,7 @@ function baselineWindows(profile: HighLoadProfile): { tag: string; ts: number[];
       batch.ts.push(tsMs * 1000);
       batch.values.push(values[index] ?? 0);
       inWindow += 1;
-      if (inWindow === WINDOW_SAMPLES) {
+      if (inWindow === windowSamples) {
         windows.push([...current.values()]);
         current = new Map();
         inWindow = 0;
@@ -229,7 +237,11 @@ function baselineWindows(profile: HighLoadProfile): { tag: string; ts: number[];
 }
 
 /** A bare kafkajs producer (idempotent, acks=all, no schema check), one request per window, as a minimal ingest. */
-async function baseline(kafka: Kafka, profile: HighLoadProfile): Promise<{ rate: number; messages: number }> {
+async function baseline(
+  kafka: Kafka,
+  profile: HighLoadProfile,
+  windowSamples: number,
+): Promise<{ rate: number; messages: number; cpuUsPerSample: number }> {
   const topic = { ...TOPICS.samples, name: `bench.bare.samples.${Date.now()}` };
   // A freshly started broker can still answer UNKNOWN_TOPIC_OR_PARTITION while it creates the topic.
   await until(
@@ -251,8 +263,9 @@ async function baseline(kafka: Kafka, profile: HighLoadProfile): Promise<{ rate:
     createPartitioner: Partitioners.DefaultPartitioner,
   });
   await producer.connect();
-  const windows = baselineWindows(profile);
+  const windows = baselineWindows(profile, windowSamples);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const window of windows) {
     const ingestTs = Date.now() * 1000;
     await producer.send({
@@ -272,8 +285,13 @@ async function baseline(kafka: Kafka, profile: HighLoadProfile): Promise<{ rate:
     });
   }
   const rate = TOTAL / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
   await producer.disconnect();
-  return { rate, messages: windows.reduce((sum, window) => sum + window.length, 0) };
+  return {
+    rate,
+    messages: windows.reduce((sum, window) => sum + window.length, 0),
+    cpuUsPerSample: (cpu.user + cpu.system) / TOTAL,
+  };
 }
 
 /** CPU seconds (user + system) a process has used, from /proc (Linux; 100 ticks a second). */
@@ -342,6 +360,10 @@ interface Step {
   drops: number;
   spooled: number;
   lost: number;
+  /** Samples per Kafka message the ingest wrote during the step. */
+  perMessage: number;
+  /** CPU the ingest used per sample (µs): unlike rates, barely moved by other load on the machine. */
+  cpuUsPerSample: number;
   cpu: { ingestWait: number; ingest: number; mosquitto: number; kafka: number; bench: number };
   publishersBusy: number;
 }
@@ -350,7 +372,8 @@ async function main(): Promise<void> {
   const profile = new HighLoadProfile({ seed: SEED, tagCount: TAGS, periodMs: PERIOD_MS });
   console.log(
     `bench/ingest-mqtt: high-load profile ${TAGS} tags x ${1000 / PERIOD_MS} Hz; baseline ${TOTAL.toLocaleString('en-US')} samples; ` +
-      `${PUBLISHERS} MQTT publisher threads; steps of ~${STEP_S} s; batches of ${WINDOW_SAMPLES} samples / ${LINGER_MS} ms`,
+      `${PUBLISHERS} MQTT publisher threads; steps of ~${STEP_S} s; ingest batches ≤ ${BATCH_SAMPLES} samples, linger ${LINGER_MS} ms, ` +
+      `receive maximum ${RECEIVE_MAXIMUM}`,
   );
   loadLine('at start');
   const stack = await startBenchStack(NAME, PORTS);
@@ -364,8 +387,6 @@ async function main(): Promise<void> {
   let publishers: Publishers | undefined;
   let ingest: ReturnType<typeof spawn> | undefined;
   try {
-    const bare = await baseline(kafka, profile);
-
     publishers = await startPublishers(addresses.mqttUrl);
     const alone = await publishers.run('benchonly', Number.POSITIVE_INFINITY, TICKS);
     const aloneRate = TOTAL / ((latest(alone, 'lastAckAt') - earliest(alone, 'firstPublishAt')) / 1000);
@@ -373,24 +394,41 @@ async function main(): Promise<void> {
     const service = discoverServices(repoRoot, () => undefined).find((entry) => entry.name === NAME);
     if (!service) throw new Error('ingest-mqtt is not built: npm run build');
     rmSync(`${dataDir}/spool`, { recursive: true, force: true }); // a crashed run's leftovers would be counted
-    ingest = spawn(process.execPath, serviceArgs(service), {
-      env: {
-        ...serviceEnv(addresses, dataDir, process.env),
-        MILLRACE_LOG_LEVEL: 'warn',
-        INGEST_MQTT_PORT: String(SERVICE_PORT),
-        INGEST_MQTT_CLIENT_ID: `bench-ingest-mqtt-${process.pid}-${Date.now()}`,
-        INGEST_MQTT_LINGER_MS: String(LINGER_MS),
-        INGEST_MQTT_BATCH_MAX_SAMPLES: String(WINDOW_SAMPLES),
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    const ingestPid = ingest.pid ?? 0;
-    await until(
-      async () =>
-        (await fetch(`http://127.0.0.1:${SERVICE_PORT}/readyz`).catch(() => undefined))?.ok === true,
-      60_000,
-      'ingest-mqtt ready',
-    );
+    // BENCH_PROFILE_DIR=<dir>: a V8 CPU profile of the ingest (node --cpu-prof), written when it stops.
+    const profileArgs = process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : [];
+    // Fixed for the run: the drain below restarts the ingest onto the session that queued its backlog.
+    const clientId = `bench-ingest-mqtt-${process.pid}-${Date.now()}`;
+    const startIngest = async () => {
+      const child = spawn(process.execPath, [...profileArgs, ...serviceArgs(service)], {
+        env: {
+          ...serviceEnv(addresses, dataDir, process.env),
+          MILLRACE_LOG_LEVEL: 'warn',
+          INGEST_MQTT_PORT: String(SERVICE_PORT),
+          INGEST_MQTT_CLIENT_ID: clientId,
+          INGEST_MQTT_LINGER_MS: String(LINGER_MS),
+          INGEST_MQTT_BATCH_MAX_SAMPLES: String(BATCH_SAMPLES),
+          INGEST_MQTT_RECEIVE_MAXIMUM: String(RECEIVE_MAXIMUM),
+        },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      ingest = child;
+      await until(
+        async () =>
+          (await fetch(`http://127.0.0.1:${SERVICE_PORT}/readyz`).catch(() => undefined))?.ok === true,
+        60_000,
+        'ingest-mqtt ready',
+      );
+      return child;
+    };
+    const stopIngest = async (child: ReturnType<typeof spawn>) => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    };
+    const ingestPid = (await startIngest()).pid ?? 0;
 
     // Counts what reached Kafka: every sample batch's ts column, the probe left out.
     let seen = 0;
@@ -434,6 +472,7 @@ async function main(): Promise<void> {
       const samples = ticks * TAGS;
       const counters0 = await ingestCounters();
       const seen0 = seen;
+      const messages0 = seenMessages;
       const cpu0 = {
         ingestWait: runQueueSeconds(ingestPid),
         ingest: cpuSeconds(ingestPid),
@@ -479,6 +518,8 @@ async function main(): Promise<void> {
         drops,
         spooled: counters.spooled,
         lost: counters.lost - counters0.lost,
+        perMessage: arrived / Math.max(1, seenMessages - messages0),
+        cpuUsPerSample: ((cpuSeconds(ingestPid) - cpu0.ingest) * 1e6) / Math.max(1, arrived),
         cpu: {
           ingestWait: (runQueueSeconds(ingestPid) - cpu0.ingestWait) / seconds,
           ingest: (cpuSeconds(ingestPid) - cpu0.ingest) / seconds,
@@ -492,8 +533,8 @@ async function main(): Promise<void> {
         `${label} ${Math.round(rate).toLocaleString('en-US')} samples/s offered: ${step.held ? 'held' : 'NOT held'}; ` +
           `published ${Math.round(published).toLocaleString('en-US')}/s, into Kafka ${Math.round(step.intoKafka).toLocaleString('en-US')}/s, ` +
           `${arrived.toLocaleString('en-US')} of ${samples.toLocaleString('en-US')} arrived, dropped by Mosquitto ${drops}, lost by ingest ${step.lost}, ` +
-          `left in its spool ${step.spooled}; ` +
-          `CPU (1.0 = one core) ingest-mqtt ${step.cpu.ingest.toFixed(2)} (+ ${step.cpu.ingestWait.toFixed(2)} waiting for a CPU), mosquitto ${step.cpu.mosquitto.toFixed(2)}, ` +
+          `left in its spool ${step.spooled}; ${step.perMessage.toFixed(1)} samples per Kafka message; ` +
+          `CPU (1.0 = one core) ingest-mqtt ${step.cpu.ingest.toFixed(2)} = ${step.cpuUsPerSample.toFixed(1)} µs per sample (+ ${step.cpu.ingestWait.toFixed(2)} waiting for a CPU), mosquitto ${step.cpu.mosquitto.toFixed(2)}, ` +
           `kafka ${step.cpu.kafka.toFixed(2)}, bench ${step.cpu.bench.toFixed(2)}; publishers busy ≤ ${Math.round(step.publishersBusy * 100)} %`,
       );
       return step;
@@ -520,11 +561,53 @@ async function main(): Promise<void> {
       steps.push(step);
       if (step.held) best = step;
     }
+
+    // The drain: a backlog queued by Mosquitto for the ingest's session while it was stopped, then
+    // read by a restarted ingest with no publisher running, so they take no CPU from it.
+    await stopIngest(ingest as ReturnType<typeof spawn>);
+    await (publishers as Publishers).run('plant1', Number.POSITIVE_INFINITY, TICKS);
+    const seenBeforeDrain = seen;
+    const drainStart = now();
+    const drainer = await startIngest();
+    let firstDrainedAt = 0;
+    let cpuAtFirst = 0;
+    await until(
+      async () => {
+        if (firstDrainedAt === 0 && seen > seenBeforeDrain) {
+          firstDrainedAt = now();
+          cpuAtFirst = cpuSeconds(drainer.pid ?? 0);
+        }
+        return seen - seenBeforeDrain >= TOTAL || now() - drainStart > 300_000;
+      },
+      310_000,
+      'the backlog drained',
+      10,
+    );
+    const drained = seen - seenBeforeDrain;
+    const drainSeconds = (lastSeenAt - firstDrainedAt) / 1000;
+    const drainRate = drained / drainSeconds;
+    const drainCpuUs = ((cpuSeconds(drainer.pid ?? 0) - cpuAtFirst) * 1e6) / Math.max(1, drained);
+    console.log(
+      `drain: ${drained.toLocaleString('en-US')} of ${TOTAL.toLocaleString('en-US')} queued samples in ${drainSeconds.toFixed(1)} s ` +
+        `(first sample in Kafka → last), ${Math.round(drainRate).toLocaleString('en-US')} samples/s; ingest CPU ` +
+        `${drainCpuUs.toFixed(1)} µs per sample (from its first sample in Kafka)`,
+    );
     await consumer.disconnect();
+
+    // The baseline sends what the ingest sent at its best step: as many samples per Kafka message.
+    const perMessage = best?.perMessage ?? 2;
+    const window = Math.min(BATCH_SAMPLES, Math.max(TAGS, Math.round(perMessage * TAGS)));
+    const bare = await baseline(kafka, profile, window);
+    const bareOld = await baseline(kafka, profile, OLD_WINDOW_SAMPLES);
 
     const sustained = best?.intoKafka ?? 0;
     console.log('');
-    figure('bare kafkajs producer, same samples and windows (baseline)', bare.rate, 'samples/s', 'baseline');
+    figure(
+      `bare kafkajs producer, same samples, ${window.toLocaleString('en-US')}-sample windows (baseline)`,
+      bare.rate,
+      'samples/s',
+      'baseline',
+    );
     figure(
       'ingest-mqtt sustained into Kafka (highest rate held, no loss)',
       sustained,
@@ -533,6 +616,18 @@ async function main(): Promise<void> {
     );
     figure('ratio ingest-mqtt / bare producer', sustained / bare.rate, '×', '≥ 0.7');
     figure(
+      'ingest-mqtt draining a queued backlog, no publisher running',
+      drained === TOTAL ? drainRate : Number.NaN,
+      'samples/s',
+      'information',
+    );
+    figure(
+      'ratio drain / bare producer',
+      drained === TOTAL ? drainRate / bare.rate : Number.NaN,
+      '×',
+      'information',
+    );
+    figure(
       'first rate not held (offered)',
       failed?.rate ?? Number.NaN,
       'samples/s',
@@ -540,8 +635,28 @@ async function main(): Promise<void> {
     );
     figure('high-load profile held (5,000 samples/s)', steps[0]?.held ? 1 : 0, '', '1');
     figure('MQTT publishers alone, flat out (QoS 1, no subscriber)', aloneRate, 'msg/s', 'information');
-    figure('samples per Kafka message, ingest-mqtt', seen / seenMessages, '', 'information');
+    figure('samples per Kafka message, ingest-mqtt at its best step', perMessage, '', 'information');
     figure('samples per Kafka message, baseline', TOTAL / bare.messages, '', 'information');
+    figure(
+      `bare kafkajs producer, old ${OLD_WINDOW_SAMPLES.toLocaleString('en-US')}-sample windows (${(TOTAL / bareOld.messages).toFixed(1)} per message)`,
+      bareOld.rate,
+      'samples/s',
+      'information',
+    );
+    figure(
+      'ratio ingest-mqtt / bare producer in the old windows',
+      sustained / bareOld.rate,
+      '×',
+      'information',
+    );
+    // CPU per sample is what a loaded machine moves least: the rates above shrink with what else runs.
+    figure(
+      'ingest-mqtt CPU per sample at its best step',
+      best?.cpuUsPerSample ?? Number.NaN,
+      'µs',
+      'information',
+    );
+    figure('bare producer CPU per sample, same windows', bare.cpuUsPerSample, 'µs', 'information');
     loadLine('at end');
   } finally {
     await publishers?.stop();

@@ -14,4 +14,12 @@ export {
   type PayloadMapper,
   type SamplesMappingRule,
 } from './rules.js';
-export { mapMessage, ruleFor, type MappedMessage, type MappedSample } from './map-message.js';
+export {
+  mapMessage,
+  readSample,
+  routeTopic,
+  ruleFor,
+  type MappedMessage,
+  type MappedSample,
+  type TopicRoute,
+} from './map-message.js';

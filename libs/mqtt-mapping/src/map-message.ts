@@ -1,7 +1,5 @@
 import {
   decodeMessage,
-  epochUsSchema,
-  sampleValueSchema,
   tagPathProblem,
   TOPICS,
   type Inspection,
@@ -32,31 +30,48 @@ export function ruleFor(rules: MappingRules, topic: string): MappingRule | undef
   return rules.find((rule) => topicMatches(rule.filter, topic));
 }
 
-/** What a topic resolves to: its rule, and for samples whether it is a tag path. */
-interface Route {
-  rule: MappingRule | undefined;
-  tagProblem: string | undefined;
-}
+/**
+ * What a topic resolves to, whatever its payload: samples of the tag named by the topic, inspections,
+ * or a refusal (no rule matches, or the topic is no tag path) with the reason for the DLQ.
+ */
+export type TopicRoute =
+  | { kind: 'samples'; tag: TagPath; rule: SamplesMappingRule }
+  | { kind: 'inspections' }
+  | { kind: 'refused'; target: 'samples' | 'inspections'; reason: string };
 
 /**
  * Routes per rule set, by topic: a plant publishes the same few thousand topics over and over, and
  * matching every filter and checking the tag path per message cost more than reading its payload.
  * Bounded: past this many topics the cache starts over.
  */
-const routeCaches = new WeakMap<MappingRules, Map<string, Route>>();
+const routeCaches = new WeakMap<MappingRules, Map<string, TopicRoute>>();
 const MAX_CACHED_TOPICS = 100_000;
 
-function routeOf(rules: MappingRules, topic: string): Route {
+/**
+ * The route of `topic` by the first matching rule (cached per rule set). A caller that keeps state
+ * per topic calls this once per topic and {@link readSample} per message.
+ */
+export function routeTopic(rules: MappingRules, topic: string): TopicRoute {
   let cache = routeCaches.get(rules);
   if (cache === undefined) routeCaches.set(rules, (cache = new Map()));
   let route = cache.get(topic);
   if (route === undefined) {
     if (cache.size >= MAX_CACHED_TOPICS) cache.clear();
-    const rule = ruleFor(rules, topic);
-    route = { rule, tagProblem: rule?.target === 'samples' ? tagPathProblem(topic) : undefined };
+    route = resolveRoute(rules, topic);
     cache.set(topic, route);
   }
   return route;
+}
+
+function resolveRoute(rules: MappingRules, topic: string): TopicRoute {
+  const rule = ruleFor(rules, topic);
+  if (rule === undefined)
+    return { kind: 'refused', target: 'samples', reason: `no mapping rule matches topic ${topic}` };
+  if (rule.target === 'inspections') return { kind: 'inspections' };
+  const problem = tagPathProblem(topic);
+  if (problem)
+    return { kind: 'refused', target: 'samples', reason: `topic ${topic} is not a tag path: ${problem}` };
+  return { kind: 'samples', tag: topic as TagPath, rule };
 }
 
 /**
@@ -70,25 +85,34 @@ export function mapMessage(
   payload: Uint8Array,
   receivedAt: EpochUs,
 ): MappedMessage {
-  const { rule, tagProblem: problem } = routeOf(rules, topic);
-  if (rule === undefined)
-    return { ok: false, target: 'samples', reason: `no mapping rule matches topic ${topic}` };
-  if (rule.target === 'inspections') {
+  const route = routeTopic(rules, topic);
+  if (route.kind === 'refused') return { ok: false, target: route.target, reason: route.reason };
+  if (route.kind === 'inspections') {
     const decoded = decodeMessage(TOPICS.inspections, payload);
     return decoded.ok
       ? { ok: true, target: 'inspections', inspection: decoded.value }
       : { ok: false, target: 'inspections', reason: `topic ${topic}: ${decoded.reason}` };
   }
-  if (problem)
-    return { ok: false, target: 'samples', reason: `topic ${topic} is not a tag path: ${problem}` };
-  const sample = readSample(rule.payload, payload, receivedAt);
+  const sample = readSample(route.rule.payload, payload, receivedAt);
   if (typeof sample === 'string')
     return { ok: false, target: 'samples', reason: `topic ${topic}: ${sample}` };
-  return { ok: true, target: 'samples', tag: topic as TagPath, sample, rule };
+  return { ok: true, target: 'samples', tag: route.tag, sample, rule: route.rule };
 }
 
-/** The sample, or the reason the payload holds none. */
-function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: EpochUs): MappedSample | string {
+/** The latest instant a sample may carry (2100-01-01), as `epochUsSchema` and the samples schema say. */
+const MAX_EPOCH_US = 4_102_444_800_000_000;
+const MAX_TEXT = 4096;
+
+/**
+ * The sample one payload holds, or the reason it holds none. Checked by hand against the same bounds
+ * as `sampleValueSchema` and `epochUsSchema` (mqtt-mapping.spec.ts compares them): this runs once
+ * per MQTT message, where two zod parses cost more than reading the JSON.
+ */
+export function readSample(
+  mapper: PayloadMapper,
+  payload: Uint8Array,
+  receivedAt: EpochUs,
+): MappedSample | string {
   let text: string;
   try {
     text = decoder.decode(payload);
@@ -105,22 +129,32 @@ function readSample(mapper: PayloadMapper, payload: Uint8Array, receivedAt: Epoc
   } catch (error) {
     return `payload is not JSON: ${(error as Error).message}`;
   }
-  const rawValue = at(json, mapper.valuePath);
-  if (rawValue === undefined) return `payload has no ${mapper.valuePath}`;
-  const value = sampleValueSchema.safeParse(rawValue);
-  if (!value.success || (typeof value.data === 'number' && !Number.isFinite(value.data))) {
-    return `${mapper.valuePath} must be a number, boolean or string of at most 4096 characters`;
+  const value = at(json, mapper.valuePath);
+  if (value === undefined) return `payload has no ${mapper.valuePath}`;
+  if (!isSampleValue(value)) {
+    return `${mapper.valuePath} must be a number, boolean or string of at most ${MAX_TEXT} characters`;
   }
-  let ts = receivedAt;
-  if (mapper.tsPath !== undefined) {
-    const rawTs = at(json, mapper.tsPath);
-    if (typeof rawTs !== 'number') return `${mapper.tsPath} must be a number of ${unitName(mapper.tsUnit)}`;
-    const parsed = epochUsSchema.safeParse(Math.round(rawTs * TS_FACTOR[mapper.tsUnit]));
-    if (!parsed.success)
-      return `${mapper.tsPath} ${rawTs} is not an instant in ${unitName(mapper.tsUnit)} before 2100`;
-    ts = parsed.data;
+  if (mapper.tsPath === undefined) return { ts: receivedAt, value };
+  const rawTs = at(json, mapper.tsPath);
+  if (typeof rawTs !== 'number') return `${mapper.tsPath} must be a number of ${unitName(mapper.tsUnit)}`;
+  const ts = Math.round(rawTs * TS_FACTOR[mapper.tsUnit]);
+  if (!(ts >= 0 && ts <= MAX_EPOCH_US))
+    return `${mapper.tsPath} ${rawTs} is not an instant in ${unitName(mapper.tsUnit)} before 2100`;
+  return { ts: ts as EpochUs, value };
+}
+
+function isSampleValue(value: unknown): value is SampleValue {
+  switch (typeof value) {
+    case 'number':
+      // JSON.parse reads 1e400 as Infinity; the samples schema and QuestDB take finite numbers only.
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'string':
+      return value.length <= MAX_TEXT;
+    default:
+      return false;
   }
-  return { ts, value: value.data };
 }
 
 function readPlain(
@@ -140,9 +174,14 @@ function readPlain(
   return Number.isFinite(number) ? number : { problem: `payload "${text.slice(0, 40)}" is not a number` };
 }
 
+/** Dotted paths split once per path, not once per message. */
+const pathKeys = new Map<string, readonly string[]>();
+
 function at(json: unknown, path: string): unknown {
+  let keys = pathKeys.get(path);
+  if (keys === undefined) pathKeys.set(path, (keys = path.split('.')));
   let current = json;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
     current = (current as Record<string, unknown>)[key];
   }

@@ -1,3 +1,4 @@
+import { epochUsSchema, sampleValueSchema } from '@millrace/schema';
 import { epochUs } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
 import {
@@ -5,6 +6,8 @@ import {
   filterCovers,
   mapMessage,
   mappingRulesSchema,
+  readSample,
+  routeTopic,
   subscriptionFilters,
   topicFilterProblem,
   topicMatches,
@@ -166,5 +169,47 @@ describe('configured rules', () => {
     expect(parsed.error?.issues.map((issue) => issue.path.join('.'))).toEqual(
       expect.arrayContaining(['0.filter', '0.payload.kind']),
     );
+  });
+});
+
+describe('readSample checks by hand what the schemas check', () => {
+  const mapper = { kind: 'json', valuePath: 'value', tsPath: 'ts', tsUnit: 'ms' } as const;
+
+  it.each([
+    [1.5],
+    [-0],
+    [Number.MAX_VALUE],
+    [true],
+    [''],
+    ['x'.repeat(4096)],
+    ['x'.repeat(4097)],
+    [null],
+    [{ v: 1 }],
+    [[1]],
+  ])('value %j: accepted exactly when sampleValueSchema accepts it', (value) => {
+    const sample = readSample(mapper, bytes({ value, ts: 1_700_000_000_000 }), NOW);
+    expect(typeof sample !== 'string').toBe(sampleValueSchema.safeParse(value).success);
+  });
+
+  it('refuses a number JSON reads as Infinity', () => {
+    expect(readSample(mapper, bytes('{"value": 1e400, "ts": 1}'), NOW)).toMatch(/must be a number/);
+  });
+
+  it.each([[0], [-1], [-0.0004], [1_700_000_000_000.4], [4_102_444_800_000], [4_102_444_800_001], [1e300]])(
+    'ts %d ms: accepted exactly when epochUsSchema accepts the rounded microseconds',
+    (ts) => {
+      const sample = readSample(mapper, bytes({ value: 1, ts }), NOW);
+      expect(typeof sample !== 'string').toBe(epochUsSchema.safeParse(Math.round(ts * 1_000)).success);
+    },
+  );
+
+  it('routes a topic once: the same route object for every message of it', () => {
+    const route = routeTopic(DEMO_PLANT_RULES, 'plant1/cells/line1/CAS_01/speed');
+    expect(route).toMatchObject({ kind: 'samples', tag: 'plant1/cells/line1/CAS_01/speed' });
+    expect(routeTopic(DEMO_PLANT_RULES, 'plant1/cells/line1/CAS_01/speed')).toBe(route);
+    expect(routeTopic(DEMO_PLANT_RULES, 'plant1/cells/line1/inspections/IPQC')).toEqual({
+      kind: 'inspections',
+    });
+    expect(routeTopic(DEMO_PLANT_RULES, 'elsewhere/x')).toMatchObject({ kind: 'refused' });
   });
 });
