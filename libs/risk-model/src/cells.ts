@@ -6,7 +6,7 @@ import {
   type UnscorableKind,
 } from './features.js';
 import type { Reason, RiskScorer } from './scorer.js';
-import type { SeriesStore } from './series.js';
+import type { SeriesReader } from './series.js';
 
 export type AssembleOutcome =
   | { kind: 'ready'; cell: CellInspections }
@@ -85,7 +85,7 @@ export function scoreCell(
   scorer: RiskScorer,
   config: FeatureConfig,
   cell: CellInspections,
-  series: SeriesStore,
+  series: SeriesReader,
   buffer?: Float64Array,
 ): ScoredCell {
   const base = { cellId: cell.cellId, orderId: cell.orderId, ts: cell.fqc.ts, modelVersion: scorer.version };

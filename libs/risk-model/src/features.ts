@@ -1,7 +1,7 @@
 import type { CellMeasurements, Inspection } from '@millrace/schema';
 import { usToIso, type EpochUs } from '@millrace/time';
 import { z } from 'zod';
-import { STATS_WIDTH, type SeriesStore } from './series.js';
+import { STATS_WIDTH, type SeriesReader } from './series.js';
 
 /**
  * How features are taken from the plant; saved in the model artifact, so serving uses exactly the
@@ -263,7 +263,7 @@ function signalTags(config: FeatureConfig, line: string): readonly string[] {
 export function extractFeatures(
   config: FeatureConfig,
   cell: CellInspections,
-  series: SeriesStore,
+  series: SeriesReader,
   out: Float64Array = new Float64Array(FEATURES.length),
 ): FeatureResult {
   let problems: string[] | undefined;

@@ -1,5 +1,6 @@
 export { RiskModelError } from './errors.js';
-export { SeriesStore, type WindowStats } from './series.js';
+export { SeriesStore, type SeriesReader, type WindowStats } from './series.js';
+export { WindowCache, windowTagFilter, type WindowCoverage } from './window-cache.js';
 export {
   DEFAULT_FEATURE_CONFIG,
   FEATURE_NAMES,

@@ -12,6 +12,19 @@ export interface WindowStats {
 /** Width of one window's stats in `windowInto`'s output: count, mean, max, last. */
 export const STATS_WIDTH = 4;
 
+/** What feature extraction reads: a {@link SeriesStore}, or the live window cache. */
+export interface SeriesReader {
+  /** Newest timestamp held for `tag`, or undefined. */
+  newest(tag: string): EpochUs | undefined;
+  /**
+   * Stats of `tag` over `[fromUs, toUs]` (both ends included) written as `count, mean, max, last` at
+   * `out[offset..offset+3]`, NaN when the window is empty.
+   */
+  windowInto(tag: string, fromUs: number, toUs: number, out: Float64Array, offset: number): void;
+  /** Last value of `tag` at or before `atUs`. */
+  valueAt(tag: string, atUs: number): number | undefined;
+}
+
 interface Column {
   ts: number[];
   values: number[];
@@ -23,7 +36,7 @@ interface Column {
  * a sample source (QuestDB rows, the simulator, a CSV) and the feature extraction. Windows are found by
  * binary search, so a cell's features cost O(log n) per tag, not a scan.
  */
-export class SeriesStore {
+export class SeriesStore implements SeriesReader {
   private readonly columns = new Map<string, Column>();
 
   /** Adds samples of one tag; they may arrive in any order. Non-finite values are not stored. */
@@ -48,6 +61,12 @@ export class SeriesStore {
     return [...this.columns.keys()];
   }
 
+  /** Every sample of `tag` in time order, as aligned columns (e.g. to write simulated history to a store). */
+  samples(tag: string): { ts: readonly number[]; values: readonly number[] } {
+    const column = this.sortedColumn(tag);
+    return column ? { ts: column.ts, values: column.values } : { ts: [], values: [] };
+  }
+
   /** Newest timestamp held for `tag`, or undefined. */
   newest(tag: string): EpochUs | undefined {
     const column = this.sortedColumn(tag);
@@ -68,24 +87,8 @@ export class SeriesStore {
    */
   windowInto(tag: string, fromUs: number, toUs: number, out: Float64Array, offset: number): void {
     const column = this.sortedColumn(tag);
-    let count = 0;
-    let sum = 0;
-    let max = -Infinity;
-    let last = Number.NaN;
-    if (column) {
-      const { ts, values } = column;
-      for (let index = lowerBound(ts, fromUs); index < ts.length && ts[index]! <= toUs; index += 1) {
-        const value = values[index]!;
-        count += 1;
-        sum += value;
-        if (value > max) max = value;
-        last = value;
-      }
-    }
-    out[offset] = count;
-    out[offset + 1] = count === 0 ? Number.NaN : sum / count;
-    out[offset + 2] = count === 0 ? Number.NaN : max;
-    out[offset + 3] = last;
+    if (!column) windowStatsInto([], [], 0, toUs, out, offset);
+    else windowStatsInto(column.ts, column.values, lowerBound(column.ts, fromUs), toUs, out, offset);
   }
 
   /** Last value of `tag` at or before `atUs`. */
@@ -108,8 +111,38 @@ export class SeriesStore {
   }
 }
 
-function lowerBound(sorted: readonly number[], value: number): number {
-  let low = 0;
+/**
+ * Stats of the sorted samples from index `start` up to time `toUs` (included), as `count, mean, max, last`
+ * at `out[offset..offset+3]`: the one loop both sample holders share.
+ */
+export function windowStatsInto(
+  ts: readonly number[],
+  values: readonly number[],
+  start: number,
+  toUs: number,
+  out: Float64Array,
+  offset: number,
+): void {
+  let count = 0;
+  let sum = 0;
+  let max = -Infinity;
+  let last = Number.NaN;
+  for (let index = start; index < ts.length && ts[index]! <= toUs; index += 1) {
+    const value = values[index]!;
+    count += 1;
+    sum += value;
+    if (value > max) max = value;
+    last = value;
+  }
+  out[offset] = count;
+  out[offset + 1] = count === 0 ? Number.NaN : sum / count;
+  out[offset + 2] = count === 0 ? Number.NaN : max;
+  out[offset + 3] = last;
+}
+
+/** First index at or after `from` whose value is not below `value` (`sorted` ascending). */
+export function lowerBound(sorted: readonly number[], value: number, from = 0): number {
+  let low = from;
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >>> 1;

@@ -17,6 +17,7 @@ import {
   saveArtifact,
   timeSplit,
   trainModel,
+  windowTagFilter,
   type ModelArtifact,
 } from '@millrace/risk-model';
 import { simulateHistory } from '@millrace/risk-model/testing';
@@ -29,8 +30,9 @@ import {
   type Inspection,
   type MachineCommand,
   type RiskEvent,
+  type TagPath,
 } from '@millrace/schema';
-import { epochUs, msToUs, epochMs } from '@millrace/time';
+import { epochUs, msToUs, epochMs, type EpochUs } from '@millrace/time';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RiskInference } from './inference.js';
@@ -73,6 +75,7 @@ describe('inference against the real Kafka and QuestDB', () => {
   const line = `it${label}`;
   const topics = {
     inspections: uniqueTopic(TOPICS.inspections, 'inference'),
+    samples: uniqueTopic(TOPICS.samples, 'inference'),
     risk: uniqueTopic(TOPICS.risk, 'inference'),
     commands: uniqueTopic(TOPICS.commands, 'inference'),
   };
@@ -275,5 +278,86 @@ describe('inference against the real Kafka and QuestDB', () => {
       dryRun: false,
     });
     expect(commands[0]!.reason).toContain('rule it-speed-down');
+  });
+
+  it('scores a live line from the window cache fed by plant.samples.v1, with no sample in QuestDB', async () => {
+    const liveLine = `${line}live`;
+    await saveArtifact(modelDir, artifact);
+    await promote(modelDir, artifact.version, 'integration test', new Date());
+    const config = inferenceConfigSchema.parse({
+      MILLRACE_KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+      MILLRACE_QUESTDB_URL: stack.questdbUrl,
+      MILLRACE_QUESTDB_PG_URL: stack.questdbPgUrl,
+      MILLRACE_LOG_LEVEL: 'silent',
+      INFERENCE_GROUP_ID: `inference-test-live-${label}`,
+      INFERENCE_MODEL_DIR: modelDir,
+      INFERENCE_RULES_ENABLED: 'false',
+    });
+    const observability = new Observability('inference', { logLevel: 'silent', defaultMetrics: false });
+    const inference = new RiskInference(config, observability, topics);
+    await inference.start();
+    cleanups.push(() => inference.stop());
+    const events = await collect<RiskEvent>(kafka, topics.risk.name, (value) => riskEventSchema.parse(value));
+
+    const nowMs = Date.now();
+    const startMs = nowMs - 3 * 60_000;
+    const output = new CellLine({ seed: 9, line: liveLine, speedDriftRpmPerHour: 0 }, startMs).advanceTo(
+      nowMs,
+    );
+    // Ten-second batches per tag, in order, as ingest publishes them; keyed by tag.
+    const batches: {
+      key: string;
+      value: { tag: TagPath; source: string; ingestTs: EpochUs; ts: EpochUs[]; values: number[] };
+    }[] = [];
+    const open = new Map<string, (typeof batches)[number]>();
+    for (const { tag, value, tsMs } of output.signals) {
+      if (typeof value !== 'number') continue;
+      let batch = open.get(tag);
+      if (!batch || batch.value.ts.length === 10) {
+        batch = {
+          key: tag,
+          value: { tag, source: 'test', ingestTs: msToUs(epochMs(nowMs)), ts: [], values: [] },
+        };
+        open.set(tag, batch);
+        batches.push(batch);
+      }
+      batch.value.ts.push(msToUs(tsMs));
+      batch.value.values.push(value);
+    }
+    // The feed starts at the end of the topic when it first fetches: a first batch of a feature tag is
+    // repeated until seen.
+    const wanted = windowTagFilter(DEFAULT_FEATURE_CONFIG);
+    const probe = batches.find((batch) => wanted(batch.key))!;
+    await waitFor(
+      async () => {
+        await producer.send(topics.samples, [probe]);
+        return (await metric(observability, 'millrace_inference_window_feed_batches_total', '')) > 0;
+      },
+      30_000,
+      'the window feed following the samples topic',
+    );
+    await producer.send(topics.samples, batches);
+    await producer.send(
+      topics.inspections,
+      output.inspections.map((inspection) => ({ key: inspection.cellId, value: inspection })),
+    );
+    const expected = new Set(
+      output.inspections
+        .filter((inspection) => inspection.stage === 'FQC' && inspection.verdict !== 'fail')
+        .map((inspection) => inspection.cellId),
+    );
+    expect(expected.size).toBeGreaterThan(20);
+    const live = () => events.filter((event) => expected.has(event.cellId));
+    await waitFor(
+      () => new Set(live().map((event) => event.cellId)).size >= expected.size,
+      60_000,
+      'live risk events',
+    );
+    // Every window came from memory: nothing of this line is in QuestDB, yet every cell is scored. (The
+    // first test's cells, read again by this new group, are the ones taken from the store.)
+    expect(live().filter((event) => event.riskClass === 'unknown')).toEqual([]);
+    expect(await metric(observability, 'millrace_inference_windows_total', 'source="cache"')).toBe(
+      expected.size,
+    );
   });
 });

@@ -26,7 +26,10 @@ import {
   type CellInspections,
   type FeedbackRule,
   type ScoredCell,
+  type SeriesReader,
   type SeriesStore,
+  WindowCache,
+  windowTagFilter,
 } from '@millrace/risk-model';
 import {
   describeIssues,
@@ -41,9 +44,12 @@ import type { Kafka } from 'kafkajs';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { ModelWatcher, type LoadedModel } from './model-watcher.js';
 import { readIpqc, readSeries } from './store-reads.js';
+import { WindowFeed } from './window-feed.js';
 
 export interface InferenceTopics {
   inspections: typeof TOPICS.inspections;
+  /** Machine samples the window cache follows. */
+  samples: typeof TOPICS.samples;
   risk: typeof TOPICS.risk;
   commands: typeof TOPICS.commands;
 }
@@ -62,10 +68,14 @@ const IPQC_LOOKBACK_US = 24 * 3_600_000_000;
 // Re-read period while a fresh cell's machine samples are still on their way to QuestDB.
 const WINDOW_POLL_MS = 200;
 
+// Longest wait for the feed between two looks at a pending cell (heartbeating in between).
+const FEED_WAIT_MS = 1_000;
+
 /**
  * Consumes inspections, scores each cell when its FQC arrives, emits `quality.risk.v1`, and lets the
- * feedback rules turn risk patterns into bounded `machine.commands.v1`. One batch is scored together:
- * one QuestDB read for every machine window in it, so a backlog is scored at batch speed.
+ * feedback rules turn risk patterns into bounded `machine.commands.v1`. A live cell's machine windows
+ * come from the window cache fed by `plant.samples.v1`; the cells it does not cover (a backlog, the
+ * first minutes after a start) are scored together from one QuestDB read per line and batch.
  */
 export class RiskInference {
   private readonly kafka: Kafka;
@@ -77,6 +87,9 @@ export class RiskInference {
   private readonly rules: readonly FeedbackRule[];
   private feedback: FeedbackEngine;
   private runner: ConsumerRunner | undefined;
+  private readonly cache: WindowCache | undefined;
+  private readonly feed: WindowFeed | undefined;
+  private wanted: (tag: string) => boolean = () => false;
   /** The newest series read per line, for the rules' current setpoint values. */
   private readonly lastSeries = new Map<string, SeriesStore>();
   private readonly metrics;
@@ -86,7 +99,12 @@ export class RiskInference {
     private readonly observability: Observability,
     topics?: InferenceTopics,
   ) {
-    this.topics = topics ?? { inspections: TOPICS.inspections, risk: TOPICS.risk, commands: TOPICS.commands };
+    this.topics = topics ?? {
+      inspections: TOPICS.inspections,
+      samples: TOPICS.samples,
+      risk: TOPICS.risk,
+      commands: TOPICS.commands,
+    };
     this.rules = config.INFERENCE_RULES_ENABLED ? rulesFrom(config) : [];
     this.feedback = new FeedbackEngine(this.rules);
     this.kafka = createKafka({
@@ -151,6 +169,12 @@ export class RiskInference {
         help: '1 when a model serves, 0 on a cold start',
         registers,
       }),
+      windows: new Counter({
+        name: 'millrace_inference_windows_total',
+        help: "Cells whose machine windows were read from the in-memory cache ('cache') or QuestDB ('store')",
+        labelNames: ['source'],
+        registers,
+      }),
       modelInfo: new Gauge({
         name: 'millrace_inference_model_info',
         help: 'The serving model version (value 1)',
@@ -159,6 +183,18 @@ export class RiskInference {
       }),
     };
     this.metrics.modelLoaded.set(0);
+    if (config.INFERENCE_WINDOW_CACHE_MS > 0) {
+      this.cache = new WindowCache(config.INFERENCE_WINDOW_CACHE_MS * 1000);
+      this.feed = new WindowFeed(
+        this.kafka,
+        this.topics.samples,
+        config.INFERENCE_GROUP_ID,
+        this.cache,
+        () => this.wanted,
+        observability.logger,
+        observability.metrics,
+      );
+    }
     this.watcher = new ModelWatcher(
       config.INFERENCE_MODEL_DIR ?? modelDir(config.MILLRACE_DATA_DIR),
       config.INFERENCE_MODEL_POLL_MS,
@@ -176,6 +212,10 @@ export class RiskInference {
     this.metrics.modelLoaded.set(1);
     this.metrics.modelInfo.reset();
     this.metrics.modelInfo.set({ version: model.scorer.version }, 1);
+    this.wanted = windowTagFilter(
+      model.featureConfig,
+      this.rules.map(({ action }) => ({ machine: action.machine, signal: action.setpoint })),
+    );
     // Evidence gathered under the previous model's reasons does not carry over.
     this.feedback = new FeedbackEngine(this.rules);
   }
@@ -189,6 +229,8 @@ export class RiskInference {
       return true;
     });
     await this.producer.connect();
+    // Following the samples first: a window is held only from the feed's start.
+    await this.feed?.start();
     this.runner = await runConsumer({
       kafka: this.kafka,
       groupId: this.config.INFERENCE_GROUP_ID,
@@ -238,7 +280,8 @@ export class RiskInference {
       }
     }
 
-    const scored = ready.length > 0 ? await this.score(model, ready, context.heartbeat) : [];
+    const { scored, fromCache } =
+      ready.length > 0 ? await this.score(model, ready, context.heartbeat) : { scored: [], fromCache: 0 };
     for (const { event } of scored) events.push(event);
 
     if (events.length > 0) {
@@ -265,30 +308,42 @@ export class RiskInference {
     for (const cell of scored) if (cell.unscorable) this.metrics.unknown.inc({ reason: cell.unscorable });
     this.metrics.unknown.inc({ reason: 'no_ipqc' }, events.length - scored.length);
     for (const command of commands) this.metrics.commands.inc({ rule: command.issuedBy.id });
+    this.metrics.windows.inc({ source: 'cache' }, fromCache);
+    this.metrics.windows.inc({ source: 'store' }, ready.length - fromCache);
     for (const cell of ready) this.assembler.forget(cell.cellId);
     for (const cellId of done) this.assembler.forget(cellId);
     this.metrics.batchCells.observe(events.length);
     stopTimer();
   }
 
-  /** Scores cells with one QuestDB read per line for all their machine windows. */
+  /**
+   * Scores cells from the window cache when it holds their windows, the others with one QuestDB read per
+   * line for all their windows. A fresh cell's formation window ends at its FQC, whose samples may still
+   * be on their way: it waits for them (feed or store), for at most INFERENCE_WINDOW_WAIT_MS of its age.
+   */
   private async score(
     model: LoadedModel,
     cells: readonly CellInspections[],
     heartbeat: () => Promise<void>,
-  ): Promise<ScoredCell[]> {
+  ): Promise<{ scored: ScoredCell[]; fromCache: number }> {
     const { featureConfig, scorer } = model;
-    const byLine = new Map<string, CellInspections[]>();
-    for (const cell of cells) byLine.set(cell.line, [...(byLine.get(cell.line) ?? []), cell]);
     const results = new Map<string, ScoredCell>();
     const buffer = new Float64Array(FEATURE_NAMES.length);
+    const fromStore = this.cache
+      ? await this.scoreFromCache(model, this.cache, cells, results, heartbeat)
+      : cells;
+    const byLine = new Map<string, CellInspections[]>();
+    for (const cell of fromStore) {
+      const lineCells = byLine.get(cell.line);
+      if (lineCells) lineCells.push(cell);
+      else byLine.set(cell.line, [cell]);
+    }
     for (const [line, lineCells] of byLine) {
       const windows = lineCells.map((cell) => cellWindow(featureConfig, cell));
       const fromUs = epochUs(Math.min(...windows.map((window) => window.fromUs)));
       const toUs = epochUs(Math.max(...windows.map((window) => window.toUs)));
       const tags = [...featureTags(featureConfig, line), ...this.setpointTags(model, line)];
-      // A little past the newest window, so the read also shows whether each tag has got that far. A fresh
-      // cell's formation window ends at its FQC, whose samples may still be on their way to QuestDB: the
+      // A little past the newest window, so the read also shows whether each tag has got that far; the
       // read is repeated until every window is stored or the cell is older than the wait.
       let series: SeriesStore;
       for (;;) {
@@ -297,7 +352,7 @@ export class RiskInference {
         const current = nowUs();
         const waiting = lineCells.some(
           (cell, index) =>
-            current - cell.fqc.ts < this.config.INFERENCE_WINDOW_WAIT_MS * 1000 &&
+            this.young(cell, current) &&
             windows[index]!.needs.some(({ tag, untilUs }) => (stored.newest(tag) ?? -Infinity) < untilUs),
         );
         if (!waiting) break;
@@ -308,7 +363,43 @@ export class RiskInference {
         results.set(cell.cellId, scoreCell(scorer, featureConfig, cell, series, buffer));
       this.lastSeries.set(line, series);
     }
-    return cells.map((cell) => results.get(cell.cellId)!);
+    return {
+      scored: cells.map((cell) => results.get(cell.cellId)!),
+      fromCache: cells.length - fromStore.length,
+    };
+  }
+
+  /** Scores the cells the cache covers into `results`, waiting on the feed for pending ones; returns the rest. */
+  private async scoreFromCache(
+    model: LoadedModel,
+    cache: WindowCache,
+    cells: readonly CellInspections[],
+    results: Map<string, ScoredCell>,
+    heartbeat: () => Promise<void>,
+  ): Promise<CellInspections[]> {
+    const { featureConfig, scorer } = model;
+    const buffer = new Float64Array(FEATURE_NAMES.length);
+    const rest: CellInspections[] = [];
+    let pending: CellInspections[] = [...cells];
+    for (;;) {
+      const still: CellInspections[] = [];
+      const current = nowUs();
+      for (const cell of pending) {
+        const coverage = cache.coverage(featureConfig, cell);
+        if (coverage === 'miss') rest.push(cell);
+        else if (coverage === 'pending' && this.young(cell, current)) still.push(cell);
+        else results.set(cell.cellId, scoreCell(scorer, featureConfig, cell, cache, buffer));
+      }
+      if (still.length === 0) return rest;
+      pending = still;
+      await cache.nextChange(FEED_WAIT_MS);
+      await heartbeat();
+    }
+  }
+
+  /** Whether a cell is still within the wait for its machine samples (event time of its FQC against now). */
+  private young(cell: CellInspections, now: EpochUs): boolean {
+    return now - cell.fqc.ts < this.config.INFERENCE_WINDOW_WAIT_MS * 1000;
   }
 
   private setpointTags(model: LoadedModel, line: string): string[] {
@@ -335,14 +426,13 @@ export class RiskInference {
     });
     const commands: MachineCommand[] = [];
     for (const line of lines) {
-      const series = this.lastSeries.get(line);
+      const stored: SeriesReader | undefined = this.lastSeries.get(line);
       const decisions = this.feedback.decide(
         line,
-        (rule) =>
-          series?.valueAt(
-            machineTag(model.featureConfig, line, rule.action.machine, rule.action.setpoint),
-            now,
-          ),
+        (rule) => {
+          const tag = machineTag(model.featureConfig, line, rule.action.machine, rule.action.setpoint);
+          return this.cache?.valueAt(tag, now) ?? stored?.valueAt(tag, now);
+        },
         now,
       );
       for (const decision of decisions) {
@@ -385,6 +475,7 @@ export class RiskInference {
     this.watcher.stop();
     await this.runner?.stop();
     this.runner = undefined;
+    await this.feed?.stop();
     await this.producer.disconnect();
     await this.client.end();
   }

@@ -10,10 +10,10 @@ import type { Inspection } from '@millrace/schema';
 import type { EpochUs } from '@millrace/time';
 
 /**
- * Machine samples of `tags` over `[fromUs, toUs]` from QuestDB `samples`, as series. Reading the stored
- * history (rather than keeping windows from `plant.samples.v1` in memory) means serving sees exactly
- * what training saw, a restart or a backlog needs no warm-up, and the service reads six tags instead
- * of decoding every sample of the plant.
+ * Machine samples of `tags` over `[fromUs, toUs]` from QuestDB `samples`, as series: the windows the
+ * in-memory window cache (fed by `plant.samples.v1`) does not hold, i.e. a backlog, the first minutes
+ * after a start or a rebalance of the feed, a cell older than the cache's retention. Both hold the samples
+ * the stream processor stores, so serving sees what training saw whichever answers.
  */
 export async function readSeries(
   client: QueryClient,

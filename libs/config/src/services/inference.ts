@@ -14,11 +14,17 @@ export const inferenceConfigSchema = z.object({
   /** Reasons per risk event (features with the largest contributions). */
   INFERENCE_TOP_REASONS: configField.integer(3, 1, 16),
   /**
-   * How long a cell may wait for its machine samples to reach QuestDB (event time of its FQC against
-   * now). Within it a batch whose windows are incomplete is retried; after it the cell is scored with
-   * what is there, or 'unknown' if a window is empty.
+   * How long a cell may wait for its machine samples (event time of its FQC against now), in the window
+   * cache or in QuestDB. Within it a batch whose windows are incomplete waits; after it the cell is
+   * scored with what is there, or 'unknown' if a window is empty.
    */
   INFERENCE_WINDOW_WAIT_MS: configField.integer(30_000, 0),
+  /**
+   * Machine samples of the feature tags kept in memory from `plant.samples.v1` (data time behind each
+   * tag's newest sample), so a live cell is scored without a QuestDB read; it must exceed a cell's
+   * assembly-to-FQC time. 0 turns the cache off and every window is read from QuestDB.
+   */
+  INFERENCE_WINDOW_CACHE_MS: configField.integer(600_000, 0),
   /** Feedback rules as JSON (libs/risk-model `feedbackRulesSchema`); default: the demo line's CAS_01 speed rule. */
   INFERENCE_RULES: configField.json(),
   INFERENCE_RULES_ENABLED: configField.boolean(true),
