@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IlpWriter, QueryClient, type Row } from '@millrace/questdb';
 import { featureTags, DEFAULT_FEATURE_CONFIG, loadArtifact, readCurrent } from '@millrace/risk-model';
-import { simulateHistory } from '@millrace/risk-model/testing';
+import { seededRandom, simulateHistory } from '@millrace/risk-model/testing';
 import { inspectionRow } from '@millrace/rows';
 import { TABLES } from '@millrace/schema';
 import { epochUs } from '@millrace/time';
@@ -13,18 +13,6 @@ import { trainCommand } from './train.js';
 
 const HOUR_MS = 3_600_000;
 const HOURS = 4;
-
-/** Math.random as a seeded generator (mulberry32): tfjs shuffles with it, so two runs train alike. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('millrace train against the real QuestDB', () => {
   const stack = inject('stack');

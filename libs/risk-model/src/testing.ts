@@ -2,6 +2,9 @@ import { CellLine, Prng } from '@millrace/plant-sim';
 import type { Inspection } from '@millrace/schema';
 import { SeriesStore } from './series.js';
 
+/** Seeded uniform numbers (the simulator's mulberry32), e.g. to stand in for Math.random where tfjs shuffles. */
+export { seededRandom } from '@millrace/plant-sim';
+
 export interface SimulatedHistory {
   inspections: Inspection[];
   series: SeriesStore;
