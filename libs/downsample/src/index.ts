@@ -7,5 +7,13 @@ export {
   type PixelGrid,
   type Tier,
 } from './plan.js';
-export { emptyM4Columns, m4, m4OnGrid, m4Points, type M4Columns } from './m4.js';
+export {
+  emptyM4Columns,
+  m4,
+  m4FromBuckets,
+  m4OnGrid,
+  m4Points,
+  type BucketRows,
+  type M4Columns,
+} from './m4.js';
 export { historianFrame, type EdgeSample, type FrameOptions, type SeriesFrame } from './frame.js';

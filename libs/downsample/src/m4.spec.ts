@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { m4, m4OnGrid, m4Points } from './m4.js';
-import { columnOf, pixelGrid, type PixelGrid } from './plan.js';
+import { m4, m4FromBuckets, m4OnGrid, m4Points, type BucketRows } from './m4.js';
+import { columnOf, pixelGrid, planM4, type PixelGrid } from './plan.js';
 import { seededRandom } from '@millrace/plant-sim';
 
 /**
@@ -106,5 +106,105 @@ describe('m4 fidelity', () => {
     expect(columns.last).toEqual([3, 2, 7]);
     expect(columns.count).toEqual([2, 2, 1]);
     expect(columns.firstTimes).toEqual([0, 10, 25]);
+  });
+});
+
+/** A rollup tier built from raw as QuestDB's SAMPLE BY builds it: one row per non-empty bucket. */
+function rollup(times: readonly number[], values: readonly number[], bucketUs: number, series: number) {
+  const rows = { series: [] as number[], start: [] as number[], min: [] as number[], max: [] as number[] };
+  const more = { first: [] as number[], last: [] as number[], sum: [] as number[], count: [] as number[] };
+  times.forEach((time, i) => {
+    const start = Math.floor(time / bucketUs) * bucketUs;
+    const value = values[i]!;
+    const k = rows.start.length - 1;
+    if (rows.start[k] === start) {
+      rows.min[k] = Math.min(rows.min[k]!, value);
+      rows.max[k] = Math.max(rows.max[k]!, value);
+      more.last[k] = value;
+      more.sum[k]! += value;
+      more.count[k]! += 1;
+      return;
+    }
+    rows.series.push(series);
+    rows.start.push(start);
+    rows.min.push(value);
+    rows.max.push(value);
+    more.first.push(value);
+    more.last.push(value);
+    more.sum.push(value);
+    more.count.push(1);
+  });
+  return { ...rows, ...more };
+}
+
+describe('m4FromBuckets', () => {
+  const seeds = [7, 11, 20_261_122, Math.floor(Math.random() * 2 ** 31)];
+  for (const seed of seeds) {
+    it(`merging rollup buckets into pixel columns gives M4 over raw, interleaved tags in any order (seed ${seed})`, () => {
+      const random = seededRandom(seed);
+      const bucketUs = 60_000_000;
+      const fromUs = 1_774_000_000_000_000 + Math.floor(random() * 1_000) * 1_000_000;
+      const toUs = fromUs + 86_400_000_000 * (1 + Math.floor(random() * 5));
+      const width = 100 + Math.floor(random() * 1_500);
+      const plan = planM4(fromUs, toUs, width, [{ name: '1m', resolutionUs: bucketUs }]);
+      expect(plan.pixelUs % bucketUs).toBe(0);
+      const endUs = plan.originUs + plan.columns * plan.pixelUs;
+      const tags = [0, 1, 2].map(() =>
+        randomSeries(random, 20_000 + Math.floor(random() * 30_000), plan.originUs, endUs - plan.originUs),
+      );
+      const buckets = tags.map((raw, tag) => rollup(raw.times, raw.values, bucketUs, tag));
+      // QuestDB returns the tier in time order with tags interleaved; shuffled rows must merge the same.
+      const all = buckets.flatMap((b) => b.start.map((_, i) => i).map((i) => ({ b, i })));
+      const inTimeOrder = [...all].sort((x, y) => x.b.start[x.i]! - y.b.start[y.i]!);
+      const shuffled = [...all].sort(() => random() - 0.5);
+      for (const order of [inTimeOrder, shuffled]) {
+        const pick = (key: keyof ReturnType<typeof rollup>) => order.map(({ b, i }) => b[key][i]!);
+        const rows: BucketRows = {
+          length: order.length,
+          series: pick('series'),
+          start: pick('start'),
+          min: pick('min'),
+          max: pick('max'),
+          first: pick('first'),
+          last: pick('last'),
+          sum: pick('sum'),
+          count: pick('count'),
+        };
+        const merged = m4FromBuckets(rows, tags.length, plan);
+        tags.forEach((raw, tag) => {
+          const exact = m4OnGrid(raw.times, raw.values, plan.originUs, endUs, plan);
+          const got = merged[tag]!;
+          expect(got.column).toEqual(exact.column);
+          expect(got.times).toEqual(exact.times);
+          expect(got.min).toEqual(exact.min);
+          expect(got.max).toEqual(exact.max);
+          expect(got.first).toEqual(exact.first);
+          expect(got.last).toEqual(exact.last);
+          expect(got.count).toEqual(exact.count);
+          got.sum.forEach((sum, i) => expect(sum).toBeCloseTo(exact.sum[i]!, 6));
+        });
+      }
+    });
+  }
+
+  it('skips rows of unknown series', () => {
+    const grid = pixelGrid(0, 100, 10);
+    const one = [1];
+    const merged = m4FromBuckets(
+      {
+        length: 1,
+        series: [-1],
+        start: [5],
+        min: one,
+        max: one,
+        first: one,
+        last: one,
+        sum: one,
+        count: one,
+      },
+      1,
+      grid,
+    );
+    expect(merged[0]!.column).toEqual([]);
   });
 });

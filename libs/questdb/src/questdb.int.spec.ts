@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TABLES, type TableSpec } from '@millrace/schema';
 import { epochUs } from '@millrace/time';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { IlpWriter, migrate, QueryClient, type Row } from './index.js';
+import { IlpWriter, migrate, QueryClient, type Row, type TextColumn } from './index.js';
 
 /** A copy of a table spec under a unique name, so each test has a table of its own. */
 function uniqueTable(spec: TableSpec): TableSpec {
@@ -118,6 +118,90 @@ describe('libs/questdb against a real QuestDB', () => {
       expect(await client.query('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     } finally {
       await impatient.end();
+    }
+  });
+
+  it('reads binary columns equal to the text rows: doubles bit for bit, longs, timestamps, symbols, NULLs', async () => {
+    const table = uniqueTable(TABLES.samples);
+    await migrate(client, [table], []);
+    const start = 1_736_809_000_000_000;
+    const rows: Row[] = Array.from({ length: 30_000 }, (_, index) => ({
+      ts: epochUs(start + index * 1_000_123),
+      tag: `plant1/coldmill/pltcm/stand${index % 7}/roll_force`,
+      // Values whose shortest text has 17 digits, negatives, tiny and huge ones, and a NULL every 1000th.
+      ...(index % 1_000 === 999
+        ? {}
+        : { value: (index % 3 === 0 ? -1 : 1) * Math.PI * 10 ** ((index % 40) - 20) }),
+      ...(index % 500 === 0 ? {} : { source: 'test' }),
+      ingest_ts: epochUs(start),
+    }));
+    await writer.write(table, rows);
+    await client.waitForWalApplied(table.name);
+    const sql =
+      `SELECT ts, tag, value, source, count() OVER () AS total FROM ${table.name} ` +
+      'WHERE ts >= $1 ORDER BY ts';
+    const text = await client.query<{ ts: number; tag: string; value: number | null; source: string | null }>(
+      sql,
+      ['2025-01-01T00:00:00Z'],
+    );
+    const binary = await client.columns(sql, ['2025-01-01T00:00:00Z']);
+    expect(binary.names).toEqual(['ts', 'tag', 'value', 'source', 'total']);
+    expect(binary.rowCount).toBe(30_000);
+    const [ts, tag, value, source, total] = binary.values as [
+      Float64Array,
+      TextColumn,
+      Float64Array,
+      TextColumn,
+      Float64Array,
+    ];
+    const textOf = (column: TextColumn, row: number) => {
+      const code = column.codes[row]!;
+      return code < 0 ? null : column.dictionary[code];
+    };
+    expect(tag.dictionary).toHaveLength(7);
+    text.forEach((row, i) => {
+      expect(ts[i]).toBe(row.ts);
+      expect(textOf(tag, i)).toBe(row.tag);
+      expect(Object.is(value[i], row.value ?? Number.NaN)).toBe(true);
+      expect(textOf(source, i)).toBe(row.source);
+    });
+    expect(total[0]).toBe(30_000);
+  });
+
+  it('reports a bad statement on the binary path as not retriable, and the connection stays usable', async () => {
+    await expect(client.columns('SELECT nope FROM long_sequence(1)')).rejects.toMatchObject({
+      retriable: false,
+    });
+    const answer = await client.columns('SELECT x, x * 0.5 AS half FROM long_sequence(3)');
+    expect(answer.values).toEqual([new Float64Array([1, 2, 3]), new Float64Array([0.5, 1, 1.5])]);
+  });
+
+  it('gives up on a binary query past the statement time-out, and the pool stays usable', async () => {
+    const impatient = new QueryClient({
+      pgUrl: inject('stack').questdbPgUrl,
+      statementTimeoutMs: 5,
+      maxConnections: 1,
+    });
+    try {
+      await expect(impatient.columns('SELECT sum(x) FROM long_sequence(500000000)')).rejects.toThrow(
+        /timeout/i,
+      );
+      const again = new QueryClient({ pgUrl: inject('stack').questdbPgUrl, maxConnections: 1 });
+      expect((await again.columns('SELECT 1 AS one')).values).toEqual([new Float64Array([1])]);
+      await again.end();
+    } finally {
+      await impatient.end();
+    }
+  });
+
+  it('fails a binary query on a wrong password instead of hanging', async () => {
+    const url = new URL(inject('stack').questdbPgUrl);
+    url.password = 'not-the-password';
+    const refused = new QueryClient({ pgUrl: url.toString(), statementTimeoutMs: 10_000 });
+    try {
+      await expect(refused.columns('SELECT 1 AS one')).rejects.toThrow(/query failed/);
+    } finally {
+      await refused.end();
     }
   });
 });

@@ -63,28 +63,16 @@ export function constantStride(us: number): string {
 const tagList = (count: number, first: number) =>
   Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
 
-export interface M4Row extends Record<string, unknown> {
-  col: EpochUs;
-  tag: string;
-  min: number;
-  max: number;
-  first: number;
-  last: number;
-  sum: number;
-  count: string | number;
-  /** Absent when a column is one rollup bucket: then they are `col` and one tier row. */
-  first_ts?: EpochUs;
-  last_ts?: EpochUs;
-  tier_rows?: string | number;
-}
-
 /**
- * M4 per pixel column on one tier, as a parallel GROUP BY over `timestamp_floor(pixel, ts, origin)`
- * (SAMPLE BY with FROM, which would set the origin, is refused for keyed queries). On a rollup the
- * pixel is a whole number of its buckets and the origin is aligned to them, so min(min), max(max),
- * first(first) and last(last) per column are exactly min, max, first and last over raw. Where a pixel
- * is exactly one bucket the rollup rows are the answer as they stand: no grouping, and no per-row
- * timestamps beyond the bucket's own, which is most of what a wide answer costs to send and parse.
+ * M4 per pixel column on one tier. A rollup is read as it stands (the tier rule keeps it to about
+ * 4 × width buckets per tag) and merged into pixel columns by `m4FromBuckets`: the grid's columns are
+ * whole buckets, so min(min), max(max), first(first) and last(last) per column are exactly min, max,
+ * first and last over raw; a GROUP BY in QuestDB cost more than reading the buckets (docs/benchmarks.md).
+ * Raw, read only when a pixel is shorter than the finest rollup's bucket but may hold many samples per
+ * pixel, is grouped in QuestDB, as a parallel GROUP BY over `timestamp_floor(pixel, ts, origin)`
+ * (SAMPLE BY with FROM, which would set the origin, is refused for keyed queries). Either way the answer's
+ * columns are col, tag, min, max, first, last, sum, count, and for raw first_ts, last_ts, tier_rows; for
+ * one tag without `tag`: the path is the widest column of a row, and every row would repeat it.
  */
 export function m4Sql(
   tier: StorageTier,
@@ -97,19 +85,18 @@ export function m4Sql(
     `WHERE tag IN (${tagList(tags.length, 1)}) AND ts >= $${tags.length + 1} AND ts < $${tags.length + 2}` +
     (tier.rollup ? '' : ' AND value IS NOT NULL');
   const params = [...tags, usToIso(startUs), usToIso(endUs)];
-  if (tier.rollup && grid.pixelUs === tier.resolutionUs)
+  const tag = tags.length > 1 ? 'tag, ' : '';
+  if (tier.rollup)
     return {
-      text: `SELECT ts AS col, tag, min, max, first, last, sum, count FROM ${tier.table} ${where}`,
+      text: `SELECT ts AS col, ${tag}min, max, first, last, sum, count FROM ${tier.table} ${where}`,
       params,
     };
-  const values = tier.rollup
-    ? 'min(min) AS min, max(max) AS max, first(first) AS first, last(last) AS last, sum(sum) AS sum, sum(count) AS count'
-    : 'min(value) AS min, max(value) AS max, first(value) AS first, last(value) AS last, sum(value) AS sum, count(value) AS count';
   return {
     text:
-      `SELECT timestamp_floor(${constantStride(grid.pixelUs)}, ts, ${constantTimestamp(grid.originUs)}) AS col, tag, ` +
-      `${values}, min(ts) AS first_ts, max(ts) AS last_ts, count() AS tier_rows FROM ${tier.table} ${where} ` +
-      'GROUP BY col, tag ORDER BY tag, col',
+      `SELECT timestamp_floor(${constantStride(grid.pixelUs)}, ts, ${constantTimestamp(grid.originUs)}) AS col, ${tag}` +
+      'min(value) AS min, max(value) AS max, first(value) AS first, last(value) AS last, sum(value) AS sum, ' +
+      `count(value) AS count, min(ts) AS first_ts, max(ts) AS last_ts, count() AS tier_rows FROM ${tier.table} ${where} ` +
+      `GROUP BY col${tags.length > 1 ? ', tag' : ''} ORDER BY ${tag}col`,
     params,
   };
 }
