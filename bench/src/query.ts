@@ -5,6 +5,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
+import { decodeSeriesBinary, SERIES_BINARY_TYPE } from '@millrace/dashboards';
+import { seededRandom } from '@millrace/plant-sim';
 import { IlpWriter, QueryClient } from '@millrace/questdb';
 import { ALL_VIEWS, TABLES } from '@millrace/schema';
 import { epochUs, usToIso, type EpochUs } from '@millrace/time';
@@ -40,18 +42,6 @@ const ZOOMS_S = [
   { name: '1 h', seconds: 3_600 },
 ].filter((zoom) => zoom.seconds <= DAYS * DAY_S);
 
-/** Deterministic noise so every run loads the same data. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** A process value: a daily cycle, noise and a rare spike, which M4 must keep and an average would hide. */
 function signal(next: () => number, second: number, offset: number): number {
   const spike = next() < 0.0001 ? 50 : 0;
@@ -70,7 +60,7 @@ async function load(
   seed: number,
 ): Promise<number> {
   const encoder = writer.encoderFor(TABLES.samples);
-  const next = random(seed);
+  const next = seededRandom(seed);
   const secondsPerChunk = Math.max(1, Math.floor(CHUNK_ROWS / tags.length));
   const ingestTs = epochUs(Date.now() * 1_000);
   let inFlight: Promise<number> = Promise.resolve(0);
@@ -175,14 +165,25 @@ async function main(): Promise<void> {
         if (Date.now() > deadline || api.exitCode !== null) throw new Error('query-api did not become ready');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      const series = async (tags: readonly string[], fromUs: number, toUs: number, width: number) => {
+      // As the web app asks (float64 columns) or as JSON; either way decoded to the same arrays.
+      const series = async (
+        tags: readonly string[],
+        fromUs: number,
+        toUs: number,
+        width: number,
+        format: 'binary' | 'json',
+      ) => {
         const params = new URLSearchParams(tags.map((tag): [string, string] => ['tag', tag]));
         params.set('from', usToIso(epochUs(fromUs)));
         params.set('to', usToIso(epochUs(toUs)));
         params.set('width', String(width));
-        const response = await fetch(`${base}/api/series?${params.toString()}`);
+        const response = await fetch(`${base}/api/series?${params.toString()}`, {
+          headers: { accept: format === 'binary' ? SERIES_BINARY_TYPE : 'application/json' },
+        });
         if (!response.ok) throw new Error(`GET /api/series: ${response.status} ${await response.text()}`);
-        return (await response.json()) as { tier: string; rowsScanned: number; series: unknown[] };
+        const answer =
+          format === 'binary' ? decodeSeriesBinary(await response.arrayBuffer()) : await response.json();
+        return answer as { tier: string; rowsScanned: number; series: unknown[] };
       };
       const sampleBy = async (fromUs: number, toUs: number, width: number) => {
         const strideS = Math.max(1, Math.round((toUs - fromUs) / SECOND_US / width));
@@ -194,7 +195,7 @@ async function main(): Promise<void> {
       };
 
       // 1. One tag over the year: zooms cycle, each at a random place, the same ranges for API and raw.
-      const place = random(3);
+      const place = seededRandom(3);
       const ranges = Array.from({ length: WARMUPS + YEAR_RUNS }, (_, run) => {
         const zoom = ZOOMS_S[run % ZOOMS_S.length]!;
         const slack = DAYS * DAY_S - zoom.seconds;
@@ -202,16 +203,21 @@ async function main(): Promise<void> {
         return { zoom: zoom.name, fromUs, toUs: fromUs + zoom.seconds * SECOND_US };
       });
       const apiMs: number[] = [];
+      const jsonMs: number[] = [];
       const rawMs: number[] = [];
       const byZoom = new Map<string, { api: number[]; raw: number[]; tier: string; rows: number }>();
       for (const [run, range] of ranges.entries()) {
         let answer: Awaited<ReturnType<typeof series>> | undefined;
         const apiTook = await timed(async () => {
-          answer = await series([YEAR_TAG], range.fromUs, range.toUs, YEAR_WIDTH);
+          answer = await series([YEAR_TAG], range.fromUs, range.toUs, YEAR_WIDTH, 'binary');
+        });
+        const jsonTook = await timed(async () => {
+          await series([YEAR_TAG], range.fromUs, range.toUs, YEAR_WIDTH, 'json');
         });
         const rawTook = await timed(() => sampleBy(range.fromUs, range.toUs, YEAR_WIDTH));
         if (run < WARMUPS) continue;
         apiMs.push(apiTook);
+        jsonMs.push(jsonTook);
         rawMs.push(rawTook);
         const zoom = byZoom.get(range.zoom) ?? { api: [], raw: [], tier: '', rows: 0 };
         zoom.api.push(apiTook);
@@ -224,18 +230,25 @@ async function main(): Promise<void> {
 
       // 2. 100 tags over the last 24 h, as a dashboard of trends asks for them.
       const manyMs: number[] = [];
+      const manyJsonMs: number[] = [];
       let manyTier = '';
       let manyScanned = 0;
       for (let run = 0; run < WARMUPS + MANY_RUNS; run += 1) {
         let answer: Awaited<ReturnType<typeof series>> | undefined;
         const took = await timed(async () => {
-          answer = await series(MANY_TAGS, dayStartUs, endUs, MANY_WIDTH);
+          answer = await series(MANY_TAGS, dayStartUs, endUs, MANY_WIDTH, 'binary');
         });
         if (answer?.series.length !== MANY_TAGS.length)
           throw new Error(`expected ${MANY_TAGS.length} series, got ${answer?.series.length}`);
         manyTier = answer.tier;
         manyScanned = answer.rowsScanned;
-        if (run >= WARMUPS) manyMs.push(took);
+        const jsonTook = await timed(async () => {
+          await series(MANY_TAGS, dayStartUs, endUs, MANY_WIDTH, 'json');
+        });
+        if (run >= WARMUPS) {
+          manyMs.push(took);
+          manyJsonMs.push(jsonTook);
+        }
       }
       const manyLoad = load1();
 
@@ -264,18 +277,38 @@ async function main(): Promise<void> {
             `≤ ${zoom.rows.toLocaleString('en-US')} rows scanned)   raw SAMPLE BY p50/p95 ${rawP50}/${rawP95} ms`,
         );
       }
-      figure('GET /api/series 1 tag p50', percentile(apiMs, 50), 'ms', 'information');
-      figure('GET /api/series 1 tag p95', percentile(apiMs, 95), 'ms', '≤ 50');
+      figure('GET /api/series 1 tag p50 (binary)', percentile(apiMs, 50), 'ms', 'information');
+      figure(
+        'GET /api/series 1 tag p95 (binary, as the web app reads it)',
+        percentile(apiMs, 95),
+        'ms',
+        '≤ 50',
+      );
+      figure('  same ranges as JSON p50', percentile(jsonMs, 50), 'ms', 'information');
+      figure('  same ranges as JSON p95', percentile(jsonMs, 95), 'ms', 'information');
       figure('SAMPLE BY over raw, same pictures p50', percentile(rawMs, 50), 'ms', 'information');
       figure('SAMPLE BY over raw, same pictures p95', percentile(rawMs, 95), 'ms', 'information');
       figure('ratio raw SAMPLE BY p95 / api p95', percentile(rawMs, 95) / percentile(apiMs, 95), '×', '≥ 20');
+      figure(
+        '  same with the JSON answer',
+        percentile(rawMs, 95) / percentile(jsonMs, 95),
+        '×',
+        'information',
+      );
       console.log('');
       console.log(
         `${MANY_TAGS.length} tags × 24 h (${manyRows.toLocaleString('en-US')} rows), width ${MANY_WIDTH}, ` +
           `${MANY_RUNS} runs, tier ${manyTier}, ${manyScanned.toLocaleString('en-US')} rows scanned; ${manyLoad}`,
       );
-      figure(`GET /api/series ${MANY_TAGS.length} tags p50`, percentile(manyMs, 50), 'ms', 'information');
-      figure(`GET /api/series ${MANY_TAGS.length} tags p95`, percentile(manyMs, 95), 'ms', '≤ 150');
+      figure(
+        `GET /api/series ${MANY_TAGS.length} tags p50 (binary)`,
+        percentile(manyMs, 50),
+        'ms',
+        'information',
+      );
+      figure(`GET /api/series ${MANY_TAGS.length} tags p95 (binary)`, percentile(manyMs, 95), 'ms', '≤ 150');
+      figure('  same as JSON p50', percentile(manyJsonMs, 50), 'ms', 'information');
+      figure('  same as JSON p95', percentile(manyJsonMs, 95), 'ms', 'information');
     } finally {
       api.kill('SIGTERM');
       await exited;

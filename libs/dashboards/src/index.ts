@@ -75,3 +75,4 @@ export {
   type CategoryGroups,
   type CoilDataRow,
 } from './coil-data.js';
+export { decodeSeriesBinary, encodeSeriesBinary, SERIES_BINARY_TYPE } from './series-binary.js';

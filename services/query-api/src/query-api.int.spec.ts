@@ -1,3 +1,4 @@
+import { decodeSeriesBinary, SERIES_BINARY_TYPE } from '@millrace/dashboards';
 import { loadConfig, queryApiConfigSchema } from '@millrace/config';
 import { m4OnGrid, planM4 } from '@millrace/downsample';
 import { Observability, ObservabilityModule } from '@millrace/observability';
@@ -287,6 +288,19 @@ describe('query-api against the real stack', () => {
     expect(breaks[0]! * S).toBeLessThan(holeTo + 60 * S);
     expect(frame.times[0]! * S).toBeLessThan(from);
     expect(frame.times.at(-1)! * S).toBeGreaterThanOrEqual(to);
+  });
+
+  it('answers the same series as float64 columns when asked for the binary type, gaps as nulls', async () => {
+    const url = `/api/series?tag=${dense}&tag=${stale}&from=${iso(denseStart)}&to=${iso(denseEnd)}&width=300`;
+    const json = await get(url);
+    const binary = await app.inject({ method: 'GET', url, headers: { accept: SERIES_BINARY_TYPE } });
+    expect(binary.statusCode).toBe(200);
+    expect(binary.headers['content-type']).toBe(SERIES_BINARY_TYPE);
+    const bytes = binary.rawPayload;
+    const decoded = decodeSeriesBinary(new Uint8Array(bytes).buffer); // a copy in its own ArrayBuffer, as fetch gives
+    expect(decoded).toEqual(json.body);
+    expect((json.body.series as { last: unknown[] }[])[0]!.last).toContain(null);
+    expect(bytes.length).toBeLessThan(JSON.stringify(json.body).length);
   });
 
   it('draws a tag that last changed three days before the window flat across it', async () => {

@@ -1,3 +1,4 @@
+import { SERIES_BINARY_TYPE } from '@millrace/dashboards';
 import { tagPathSchema } from '@millrace/schema';
 import { z } from 'zod';
 import type { RouteDoc } from '../http/openapi.js';
@@ -95,7 +96,9 @@ export const SERIES_ROUTES: readonly RouteDoc[] = [
     description:
       'Reads the coarsest tier (raw, samples_1s, _1m, _1h) whose buckets fit a pixel column and returns min, max, ' +
       'avg and last per column, plus the last sample before and the first after the range; a silence longer than ' +
-      "the tag's expected period is a null (a break). With agg + interval: one aggregate per fixed bucket.",
+      "the tag's expected period is a null (a break). With agg + interval: one aggregate per fixed bucket. " +
+      `With \`Accept: ${SERIES_BINARY_TYPE}\` the same answer comes with its arrays as float64 columns ` +
+      '(libs/dashboards series-binary.ts; NaN for null), which the web app reads: no number formatting either way.',
     query: seriesQuerySchema,
     response: seriesResponseSchema,
   },
