@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PROFILES } from '@millrace/file-profiles';
 import { fixtureFile, semicolonTime, type FixtureKind } from '@millrace/file-profiles/testing';
-import type { PipelineProducer} from '@millrace/kafka';
+import type { PipelineProducer } from '@millrace/kafka';
 import { createKafka, ensureTopics, readRanges } from '@millrace/kafka';
 import { uniqueTopic, waitFor } from '@millrace/kafka/testing';
 import { createLogger } from '@millrace/observability';
