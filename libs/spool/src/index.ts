@@ -27,6 +27,9 @@
  * - Kafka-down detection is the producer's send failing after kafkajs's retries; a client built with
  *   a short `retry`/`requestTimeout` spools sooner. Publishes wait (in order) meanwhile.
  * - One spool directory per service process: {@link DiskQueue} has a single reader and no file lock.
+ * - Batching before publishing: {@link SampleBatcher} (a fixed linger; ingest-opcua) and
+ *   {@link ColumnBatcher} (a linger that grows while the previous flush is still in Kafka, and what the
+ *   caller holds until a flush is safe, e.g. MQTT PUBACKs; ingest-mqtt). One of them should absorb the other.
  */
 export { SpoolError, SpoolFullError } from './errors.js';
 export {
@@ -45,3 +48,10 @@ export {
 } from './spooling-publisher.js';
 export { openStoreAndForward, type StoreAndForward } from './store-and-forward.js';
 export { SampleBatcher, type SampleBatcherOptions, type SampleColumns } from './sample-batcher.js';
+export {
+  ColumnBatcher,
+  type Flush,
+  TagSlot,
+  type ColumnBatcherOptions,
+  type TagColumns,
+} from './column-batcher.js';

@@ -9,11 +9,10 @@ import {
   type TopicRoute,
 } from '@millrace/mqtt-mapping';
 import type { Logger } from '@millrace/observability';
-import { SpoolFullError, type SpoolingPublisher } from '@millrace/spool';
+import { ColumnBatcher, SpoolFullError, TagSlot, type Flush, type SpoolingPublisher } from '@millrace/spool';
 import { nowUs } from '@millrace/time';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient, type Packet } from 'mqtt';
 import { Counter, type Registry } from 'prom-client';
-import { ColumnBatcher, TagSlot, type Flush } from './column-batcher.js';
 
 export interface MqttIngestorOptions {
   mqttUrl: string;
