@@ -75,4 +75,9 @@ export {
   type CategoryGroups,
   type CoilDataRow,
 } from './coil-data.js';
-export { decodeSeriesBinary, encodeSeriesBinary, SERIES_BINARY_TYPE } from './series-binary.js';
+export {
+  decodeSeriesBinary,
+  encodeSeriesBinary,
+  encodeSeriesBinaryParts,
+  SERIES_BINARY_TYPE,
+} from './series-binary.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSeriesBinary, encodeSeriesBinary } from './series-binary.js';
+import { decodeSeriesBinary, encodeSeriesBinary, encodeSeriesBinaryParts } from './series-binary.js';
 
 const answer = {
   mode: 'm4',
@@ -27,6 +27,29 @@ describe('series binary answer', () => {
     const bytes = encodeSeriesBinary(answer);
     const copy = bytes.slice().buffer; // as a fetch gives it: its own ArrayBuffer
     expect(decodeSeriesBinary(copy)).toEqual(JSON.parse(JSON.stringify(answer)));
+  });
+
+  it('takes float64 columns (NaN for a gap) and views them, in parts written one after the other', () => {
+    const nanForNull = (column: readonly (number | null)[]) =>
+      Float64Array.from(column, (value) => value ?? Number.NaN);
+    const typed = {
+      ...answer,
+      series: answer.series.map((series) => ({
+        tag: series.tag,
+        times: Float64Array.from(series.times),
+        min: nanForNull(series.min),
+        max: nanForNull(series.max),
+        avg: nanForNull(series.avg),
+        last: nanForNull(series.last),
+        count: Float64Array.from(series.count),
+      })),
+    };
+    const parts = encodeSeriesBinaryParts(typed);
+    expect(parts[1]!.buffer).toBe(typed.series[0]!.times.buffer);
+    const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    parts.reduce((at, part) => (joined.set(part, at), at + part.length), 0);
+    expect(joined).toEqual(encodeSeriesBinary(answer));
+    expect(decodeSeriesBinary(joined.buffer)).toEqual(JSON.parse(JSON.stringify(answer)));
   });
 
   it('is float64 columns, not text: a 100-tag day is 8 bytes a number', () => {

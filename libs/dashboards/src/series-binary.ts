@@ -13,7 +13,7 @@ export const SERIES_BINARY_TYPE = 'application/vnd.millrace.series+binary';
 const MAGIC = 'MRS1';
 const HEADER_BYTES = 8;
 
-type Column = readonly (number | null)[];
+type Column = readonly (number | null)[] | Float64Array;
 type WireSeries = Record<string, unknown>;
 
 interface PackedSeries {
@@ -22,13 +22,20 @@ interface PackedSeries {
   [field: string]: unknown;
 }
 
-/** Encodes a series answer whose `series` items hold number arrays of equal length (times, min, ...). */
-export function encodeSeriesBinary(answer: { series: readonly WireSeries[] }): Uint8Array {
+/** Float64Arrays are in the platform's byte order; the format's is little-endian. */
+const LITTLE_ENDIAN = new Uint8Array(Float64Array.of(1).buffer)[7] === 0x3f;
+
+/**
+ * Encodes a series answer whose `series` items hold columns of equal length (times, min, ...): number
+ * arrays (null for a gap) or Float64Arrays (NaN for a gap). The answer comes in parts to be written one
+ * after the other: the header, then each column; a Float64Array column is not copied but viewed.
+ */
+export function encodeSeriesBinaryParts(answer: { series: readonly object[] }): Uint8Array[] {
   const columns: Column[] = [];
   const series = answer.series.map((item) => {
     const packed: PackedSeries = { length: 0, columns: [] };
     for (const [field, value] of Object.entries(item)) {
-      if (Array.isArray(value)) {
+      if (Array.isArray(value) || value instanceof Float64Array) {
         packed.columns.push(field);
         packed.length = value.length;
         columns.push(value as Column);
@@ -37,16 +44,32 @@ export function encodeSeriesBinary(answer: { series: readonly WireSeries[] }): U
     return packed;
   });
   const meta = new TextEncoder().encode(JSON.stringify({ ...answer, series }));
-  const dataStart = Math.ceil((HEADER_BYTES + meta.length) / 8) * 8;
-  const values = columns.reduce((sum, column) => sum + column.length, 0);
-  const bytes = new Uint8Array(dataStart + values * 8);
+  const header = new Uint8Array(Math.ceil((HEADER_BYTES + meta.length) / 8) * 8);
+  for (let index = 0; index < MAGIC.length; index += 1) header[index] = MAGIC.charCodeAt(index);
+  new DataView(header.buffer).setUint32(4, meta.length, true);
+  header.set(meta, HEADER_BYTES);
+  return [header, ...columns.map(columnBytes)];
+}
+
+function columnBytes(column: Column): Uint8Array {
+  if (column instanceof Float64Array && LITTLE_ENDIAN)
+    return new Uint8Array(column.buffer, column.byteOffset, column.byteLength);
+  const bytes = new Uint8Array(column.length * 8);
   const view = new DataView(bytes.buffer);
-  for (let index = 0; index < MAGIC.length; index += 1) bytes[index] = MAGIC.charCodeAt(index);
-  view.setUint32(4, meta.length, true);
-  bytes.set(meta, HEADER_BYTES);
-  const floats = new Float64Array(bytes.buffer, dataStart, values);
+  for (let index = 0; index < column.length; index += 1)
+    view.setFloat64(index * 8, column[index] ?? Number.NaN, true);
+  return bytes;
+}
+
+/** {@link encodeSeriesBinaryParts} joined into one buffer. */
+export function encodeSeriesBinary(answer: { series: readonly object[] }): Uint8Array {
+  const parts = encodeSeriesBinaryParts(answer);
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
-  for (const column of columns) for (const value of column) floats[at++] = value ?? Number.NaN;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
   return bytes;
 }
 

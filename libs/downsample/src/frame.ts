@@ -1,4 +1,4 @@
-import { usToS, type EpochS, type EpochUs } from '@millrace/time';
+import { usToS, type EpochUs } from '@millrace/time';
 import type { M4Columns } from './m4.js';
 
 /** One raw sample, e.g. the last before a range or the first after it. */
@@ -24,14 +24,17 @@ export interface FrameOptions {
   readonly holdUntil?: EpochUs | undefined;
 }
 
-/** Columns ready for uPlot: x in epoch seconds, `null` where the line must break. */
+/**
+ * Columns ready for uPlot: x in epoch seconds; in min, max, avg and last a NaN where the line must
+ * break (a JSON answer writes it as `null`, the binary one keeps the NaN).
+ */
 export interface SeriesFrame {
-  readonly times: EpochS[];
-  readonly min: (number | null)[];
-  readonly max: (number | null)[];
-  readonly avg: (number | null)[];
-  readonly last: (number | null)[];
-  readonly count: number[];
+  readonly times: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly avg: Float64Array;
+  readonly last: Float64Array;
+  readonly count: Float64Array;
 }
 
 /**
@@ -42,17 +45,8 @@ export interface SeriesFrame {
  * No object per point: a 100-tag answer has 144k of them.
  */
 export function historianFrame(columns: M4Columns, options: FrameOptions): SeriesFrame {
-  // Sized for the usual answer (columns and up to three edge points) and trimmed at the end: growing
-  // six arrays point by point allocated several times what they finally hold.
-  const capacity = columns.column.length + 3;
-  const frame = {
-    times: new Array<EpochS>(capacity),
-    min: new Array<number | null>(capacity),
-    max: new Array<number | null>(capacity),
-    avg: new Array<number | null>(capacity),
-    last: new Array<number | null>(capacity),
-    count: new Array<number>(capacity),
-  };
+  // Room for the columns, three edge points and a break, grown only when there are more breaks.
+  let frame = sizedFrame(columns.column.length + 4);
   let size = 0;
   const maxGapUs = options.maxGapUs;
   // The previous point: its x, the end of its data (for the gap rule) and its last value.
@@ -69,13 +63,14 @@ export function historianFrame(columns: M4Columns, options: FrameOptions): Serie
     last: number,
     count: number,
   ) => {
+    if (size + 2 > frame.times.length) frame = grownFrame(frame, size);
     if (maxGapUs !== undefined && start - previousEnd > maxGapUs && x > previousX) {
       // uPlot breaks a line at a null value; its x must lie strictly between the two points.
       frame.times[size] = usToS(((previousX + x) / 2) as EpochUs);
-      frame.min[size] = null;
-      frame.max[size] = null;
-      frame.avg[size] = null;
-      frame.last[size] = null;
+      frame.min[size] = Number.NaN;
+      frame.max[size] = Number.NaN;
+      frame.avg[size] = Number.NaN;
+      frame.last[size] = Number.NaN;
       frame.count[size] = 0;
       size += 1;
     }
@@ -116,6 +111,26 @@ export function historianFrame(columns: M4Columns, options: FrameOptions): Serie
       point(hold, hold, hold, previousLast, previousLast, previousLast, previousLast, 0);
     }
   }
-  for (const values of Object.values(frame)) values.length = size;
-  return frame;
+  return {
+    times: frame.times.subarray(0, size),
+    min: frame.min.subarray(0, size),
+    max: frame.max.subarray(0, size),
+    avg: frame.avg.subarray(0, size),
+    last: frame.last.subarray(0, size),
+    count: frame.count.subarray(0, size),
+  };
+}
+
+/** Six columns in one buffer: one backing store per series, not six. */
+function sizedFrame(capacity: number): SeriesFrame {
+  const buffer = new Float64Array(6 * capacity);
+  const at = (field: number) => buffer.subarray(field * capacity, (field + 1) * capacity);
+  return { times: at(0), min: at(1), max: at(2), avg: at(3), last: at(4), count: at(5) };
+}
+
+function grownFrame(frame: SeriesFrame, size: number): SeriesFrame {
+  const grown = sizedFrame(2 * frame.times.length);
+  for (const field of ['times', 'min', 'max', 'avg', 'last', 'count'] as const)
+    grown[field].set(frame[field].subarray(0, size));
+  return grown;
 }

@@ -13,6 +13,7 @@ export {
   m4FromBuckets,
   m4OnGrid,
   m4Points,
+  M4Workspace,
   type BucketRows,
   type M4Columns,
 } from './m4.js';

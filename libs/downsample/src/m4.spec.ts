@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { m4, m4FromBuckets, m4OnGrid, m4Points, type BucketRows } from './m4.js';
+import { m4, m4FromBuckets, M4Workspace, m4OnGrid, m4Points, type BucketRows } from './m4.js';
 import { columnOf, pixelGrid, planM4, type PixelGrid } from './plan.js';
 import { seededRandom } from '@millrace/plant-sim';
 
@@ -99,13 +99,13 @@ describe('m4 fidelity', () => {
       30,
       pixelGrid(0, 30, 3),
     );
-    expect(columns.column).toEqual([0, 1, 2]);
-    expect(columns.min).toEqual([1, 2, 7]);
-    expect(columns.max).toEqual([3, 4, 7]);
-    expect(columns.first).toEqual([1, 4, 7]);
-    expect(columns.last).toEqual([3, 2, 7]);
-    expect(columns.count).toEqual([2, 2, 1]);
-    expect(columns.firstTimes).toEqual([0, 10, 25]);
+    expect([...columns.column]).toEqual([0, 1, 2]);
+    expect([...columns.min]).toEqual([1, 2, 7]);
+    expect([...columns.max]).toEqual([3, 4, 7]);
+    expect([...columns.first]).toEqual([1, 4, 7]);
+    expect([...columns.last]).toEqual([3, 2, 7]);
+    expect([...columns.count]).toEqual([2, 2, 1]);
+    expect([...columns.firstTimes]).toEqual([0, 10, 25]);
   });
 });
 
@@ -187,6 +187,30 @@ describe('m4FromBuckets', () => {
     });
   }
 
+  it('gives the same columns in a reused workspace, overwriting the previous call', () => {
+    const grid = pixelGrid(0, 100, 10);
+    const rows = (value: number): BucketRows => {
+      const column = [value, value + 1, value + 2];
+      return {
+        length: 3,
+        series: [0, 0, 1],
+        start: [5, 15, 5],
+        min: column,
+        max: column,
+        first: column,
+        last: column,
+        sum: column,
+        count: [1, 1, 1],
+      };
+    };
+    const workspace = new M4Workspace();
+    const first = m4FromBuckets(rows(1), 2, grid, workspace);
+    expect([...first[0]!.min, ...first[1]!.min]).toEqual([1, 2, 3]);
+    const second = m4FromBuckets(rows(10), 2, grid, workspace);
+    expect(second).toEqual(m4FromBuckets(rows(10), 2, grid));
+    expect([...first[0]!.min]).toEqual([10, 11]);
+  });
+
   it('skips rows of unknown series', () => {
     const grid = pixelGrid(0, 100, 10);
     const one = [1];
@@ -205,6 +229,6 @@ describe('m4FromBuckets', () => {
       1,
       grid,
     );
-    expect(merged[0]!.column).toEqual([]);
+    expect(merged[0]!.column).toHaveLength(0);
   });
 });

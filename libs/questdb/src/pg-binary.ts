@@ -20,28 +20,29 @@ export interface ColumnarResult {
   readonly rowCount: number;
 }
 
-/** Numbers in fixed-size chunks, joined once at the end: growing one array would copy it again and again. */
+/**
+ * Numbers in one array, sized by the caller's estimate of the rows and doubled when it falls short: an
+ * estimate that holds costs one allocation and no copy.
+ */
 class NumberColumn {
-  private static readonly CHUNK = 16_384;
-  private readonly full: Float64Array[] = [];
-  private current = new Float64Array(NumberColumn.CHUNK);
+  private values: Float64Array;
   private used = 0;
 
+  constructor(expectedRows: number) {
+    this.values = new Float64Array(Math.max(16, expectedRows));
+  }
+
   push(value: number): void {
-    if (this.used === NumberColumn.CHUNK) {
-      this.full.push(this.current);
-      this.current = new Float64Array(NumberColumn.CHUNK);
-      this.used = 0;
+    if (this.used === this.values.length) {
+      const grown = new Float64Array(2 * this.values.length);
+      grown.set(this.values);
+      this.values = grown;
     }
-    this.current[this.used++] = value;
+    this.values[this.used++] = value;
   }
 
   finish(): Float64Array {
-    if (this.full.length === 0) return this.current.subarray(0, this.used);
-    const out = new Float64Array(this.full.length * NumberColumn.CHUNK + this.used);
-    this.full.forEach((chunk, i) => out.set(chunk, i * NumberColumn.CHUNK));
-    out.set(this.current.subarray(0, this.used), this.full.length * NumberColumn.CHUNK);
-    return out;
+    return this.values.subarray(0, this.used);
   }
 }
 
@@ -66,11 +67,15 @@ const TIMESTAMPTZ = 1184;
 const PG_EPOCH_US = 946_684_800_000_000;
 const TWO_32 = 4_294_967_296;
 const EMPTY = Buffer.alloc(0);
+const READ_BUFFER_BYTES = 256 * 1024;
 const viewOf = (buffer: Buffer) => new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 
-function sameBytes(bytes: Buffer, buffer: Buffer, start: number, length: number): boolean {
-  if (bytes.length !== length) return false;
-  for (let i = 0; i < length; i += 1) if (bytes[i] !== buffer[start + i]) return false;
+/** Whether `buffer[start, start + length)` holds `value`'s bytes, compared four at a time. */
+function sameBytes(value: Interned, buffer: Buffer, view: DataView, start: number, length: number): boolean {
+  if (value.bytes.length !== length) return false;
+  const { words } = value;
+  for (let w = 0; w < words.length; w += 1) if (words[w] !== view.getInt32(start + 4 * w)) return false;
+  for (let i = 4 * words.length; i < length; i += 1) if (value.bytes[i] !== buffer[start + i]) return false;
   return true;
 }
 
@@ -98,6 +103,8 @@ const KIND_OF_OID: ReadonlyMap<number, Kind> = new Map([
 
 interface Interned {
   readonly bytes: Buffer;
+  /** The bytes as big-endian 32-bit words, as far as they go. */
+  readonly words: Int32Array;
   readonly code: number;
   /** The value that followed this one last time: rows of several tags repeat in the same order. */
   next: Interned | undefined;
@@ -108,21 +115,25 @@ interface Interned {
  * value that followed the previous one last time) or a hash lookup, and no allocation.
  */
 class TextColumnBuilder {
-  readonly codes = new NumberColumn();
+  readonly codes: NumberColumn;
   private readonly dictionary: string[] = [];
   private readonly byHash = new Map<number, Interned[]>();
   private previous: Interned | undefined;
 
-  push(buffer: Buffer, start: number, length: number): void {
+  constructor(expectedRows: number) {
+    this.codes = new NumberColumn(expectedRows);
+  }
+
+  push(buffer: Buffer, view: DataView, start: number, length: number): void {
     if (length < 0) {
       this.codes.push(-1);
       return;
     }
     const guess = this.previous?.next;
     const found =
-      guess !== undefined && sameBytes(guess.bytes, buffer, start, length)
+      guess !== undefined && sameBytes(guess, buffer, view, start, length)
         ? guess
-        : this.lookup(buffer, start, length);
+        : this.lookup(buffer, view, start, length);
     if (this.previous !== undefined) this.previous.next = found;
     this.previous = found;
     this.codes.push(found.code);
@@ -132,14 +143,15 @@ class TextColumnBuilder {
     return { dictionary: this.dictionary, codes: this.codes.finish() };
   }
 
-  private lookup(buffer: Buffer, start: number, length: number): Interned {
+  private lookup(buffer: Buffer, view: DataView, start: number, length: number): Interned {
     let hash = 0x811c9dc5; // FNV-1a
     for (let i = start; i < start + length; i += 1) hash = Math.imul(hash ^ buffer[i]!, 0x01000193);
     let bucket = this.byHash.get(hash);
     if (bucket === undefined) this.byHash.set(hash, (bucket = []));
-    for (const entry of bucket) if (sameBytes(entry.bytes, buffer, start, length)) return entry;
+    for (const entry of bucket) if (sameBytes(entry, buffer, view, start, length)) return entry;
     const bytes = Buffer.from(buffer.subarray(start, start + length));
-    const entry: Interned = { bytes, code: this.dictionary.length, next: undefined };
+    const words = Int32Array.from({ length: length >> 2 }, (_, w) => view.getInt32(start + 4 * w));
+    const entry: Interned = { bytes, words, code: this.dictionary.length, next: undefined };
     this.dictionary.push(bytes.toString('utf8'));
     bucket.push(entry);
     return entry;
@@ -151,8 +163,12 @@ interface Pending {
   readonly reject: (error: Error) => void;
   names: string[];
   kinds: Kind[];
+  /** Per column: its builder; `numbers[c]` and `texts[c]` are the same object typed, or undefined. */
   values: (NumberColumn | TextColumnBuilder)[];
+  numbers: (NumberColumn | undefined)[];
+  texts: (TextColumnBuilder | undefined)[];
   rowCount: number;
+  readonly expectedRows: number;
   error: QuestDbError | undefined;
 }
 
@@ -176,14 +192,28 @@ class BinaryConnection {
 
   static open(url: URL): Promise<BinaryConnection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: url.hostname, port: Number(url.port || 8812) });
+      // One read buffer for the connection's life, not a new 64 KB Buffer per chunk: a 100-tag answer
+      // is 15 MB, and those chunks were most of what the collector had to sweep. Nothing keeps a view
+      // into it past `onData` (a split message's start and interned text are copied).
+      const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      const socket = connect({
+        host: url.hostname,
+        port: Number(url.port || 8812),
+        onread: {
+          buffer: readBuffer,
+          callback: (bytes) => {
+            // Runs once data arrives, after `connection` below is set.
+            connection.onData(readBuffer.subarray(0, bytes));
+            return true;
+          },
+        },
+      });
       socket.setNoDelay(true);
       const user = decodeURIComponent(url.username);
       const password = decodeURIComponent(url.password);
       const database = url.pathname.replace(/^\//, '') || 'qdb';
       const connection = new BinaryConnection(socket, password);
       connection.ready = { resolve: () => resolve(connection), reject };
-      socket.on('data', (chunk: Buffer) => connection.onData(chunk));
       socket.on('error', (error) => connection.fail(error, true));
       socket.on('close', () => connection.fail(new Error('connection closed'), true));
       socket.once('connect', () => socket.write(startupMessage(user, database)));
@@ -191,7 +221,7 @@ class BinaryConnection {
   }
 
   /** Runs one statement; `params` are sent as text, results come back binary. */
-  query(sql: string, params: readonly unknown[]): Promise<ColumnarResult> {
+  query(sql: string, params: readonly unknown[], expectedRows: number): Promise<ColumnarResult> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
         reject(new QuestDbError('query failed: connection closed', true));
@@ -203,7 +233,10 @@ class BinaryConnection {
         names: [],
         kinds: [],
         values: [],
+        numbers: [],
+        texts: [],
         rowCount: 0,
+        expectedRows,
         error: undefined,
       };
       this.socket.write(
@@ -344,23 +377,29 @@ class BinaryConnection {
       const typeOid = buffer.readInt32BE(offset + 6);
       offset += 18;
       const kind = KIND_OF_OID.get(typeOid) ?? Kind.Text;
+      const column =
+        kind === Kind.Text
+          ? new TextColumnBuilder(pending.expectedRows)
+          : new NumberColumn(pending.expectedRows);
       pending.kinds.push(kind);
-      pending.values.push(kind === Kind.Text ? new TextColumnBuilder() : new NumberColumn());
+      pending.values.push(column);
+      pending.numbers.push(column instanceof NumberColumn ? column : undefined);
+      pending.texts.push(column instanceof TextColumnBuilder ? column : undefined);
     }
   }
 
   private onDataRow(pending: Pending, buffer: Buffer, view: DataView, start: number): void {
     const count = view.getInt16(start);
+    const { kinds, numbers, texts } = pending;
     let offset = start + 2;
     for (let c = 0; c < count; c += 1) {
       const length = view.getInt32(offset);
       offset += 4;
-      const kind = pending.kinds[c]!;
-      if (kind === Kind.Text) {
-        (pending.values[c] as TextColumnBuilder).push(buffer, offset, length);
-      } else {
-        (pending.values[c] as NumberColumn).push(length < 0 ? Number.NaN : readNumber(view, offset, kind));
-      }
+      const kind = kinds[c]!;
+      // Doubles first: most fields of a chart's answer are; one monomorphic call each kind.
+      if (kind === Kind.Float8) numbers[c]!.push(length < 0 ? Number.NaN : view.getFloat64(offset));
+      else if (kind === Kind.Text) texts[c]!.push(buffer, view, offset, length);
+      else numbers[c]!.push(length < 0 ? Number.NaN : readNumber(view, offset, kind));
       if (length > 0) offset += length;
     }
     pending.rowCount += 1;
@@ -455,12 +494,13 @@ export class BinaryPool {
     this.url = new URL(options.pgUrl);
   }
 
-  async query(sql: string, params: readonly unknown[]): Promise<ColumnarResult> {
+  /** `expectedRows`: about how many rows the answer has, to size its columns once. */
+  async query(sql: string, params: readonly unknown[], expectedRows = 0): Promise<ColumnarResult> {
     const connection = await this.acquire();
     const timeoutMs = this.options.statementTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const answer = connection.query(sql, params);
+      const answer = connection.query(sql, params, expectedRows);
       if (timeoutMs === undefined) return await answer;
       // PostgreSQL's CancelRequest needs a second connection; closing this one stops the statement too.
       const timeout = new Promise<never>((_, reject) => {

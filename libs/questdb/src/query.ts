@@ -64,9 +64,10 @@ export class QueryClient {
   /**
    * Runs SQL like {@link query} but takes the answer in PG binary format as columns: no text to parse and
    * no object per row, for answers of many rows (a chart's 100k+). Its own connections, opened on demand.
+   * `expectedRows`, where the caller can tell, sizes the columns once instead of growing them.
    */
-  columns(sql: string, params: readonly unknown[] = []): Promise<ColumnarResult> {
-    return this.binary.query(sql, params);
+  columns(sql: string, params: readonly unknown[] = [], expectedRows?: number): Promise<ColumnarResult> {
+    return this.binary.query(sql, params, expectedRows);
   }
 
   async count(table: string, where = ''): Promise<number> {

@@ -268,10 +268,10 @@ describe('query-api against the real stack', () => {
         .map((t, i) => ({ t: t * S, i }))
         .filter(({ t, i }) => t >= plan.originUs && t < end && frame.last[i] !== null);
       const columns = inside.filter(({ t }) => (t - plan.originUs) % plan.pixelUs === 0);
-      expect(columns.map(({ t }) => t)).toEqual(expected.times);
-      expect(columns.map(({ i }) => frame.min[i])).toEqual(expected.min);
-      expect(columns.map(({ i }) => frame.max[i])).toEqual(expected.max);
-      expect(columns.map(({ i }) => frame.last[i])).toEqual(expected.last);
+      expect(columns.map(({ t }) => t)).toEqual([...expected.times]);
+      expect(columns.map(({ i }) => frame.min[i])).toEqual([...expected.min]);
+      expect(columns.map(({ i }) => frame.max[i])).toEqual([...expected.max]);
+      expect(columns.map(({ i }) => frame.last[i])).toEqual([...expected.last]);
       expect(answer.rowsScanned).toBeGreaterThan(0);
       if (tier === 'raw')
         expect(answer.rowsScanned).toBeGreaterThanOrEqual(expected.count.reduce((a, b) => a + b, 0));

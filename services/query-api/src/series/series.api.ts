@@ -1,4 +1,5 @@
 import { SERIES_BINARY_TYPE } from '@millrace/dashboards';
+import type { SeriesFrame } from '@millrace/downsample';
 import { tagPathSchema } from '@millrace/schema';
 import { z } from 'zod';
 import type { RouteDoc } from '../http/openapi.js';
@@ -84,8 +85,35 @@ export const seriesResponseSchema = z.object({
   series: z.array(z.union([m4SeriesSchema, aggSeriesSchema])),
 });
 export type SeriesResponse = z.infer<typeof seriesResponseSchema>;
-export type M4Series = z.infer<typeof m4SeriesSchema>;
 export type AggSeries = z.infer<typeof aggSeriesSchema>;
+
+/** An M4 series as the reader builds it: float64 columns, NaN where the line breaks. */
+export type M4Frame = { readonly tag: string } & SeriesFrame;
+/** The answer before it is written: the binary format copies its float64 columns as they are. */
+export type SeriesAnswer = Omit<SeriesResponse, 'series'> & { series: (M4Frame | AggSeries)[] };
+
+const nullForNaN = (column: Float64Array) =>
+  Array.from(column, (value) => (Number.isNaN(value) ? null : value));
+
+/** The JSON answer: columns as arrays, a break (NaN) as `null`. */
+export function seriesResponseJson(answer: SeriesAnswer): SeriesResponse {
+  return {
+    ...answer,
+    series: answer.series.map((series) =>
+      'values' in series
+        ? series
+        : {
+            tag: series.tag,
+            times: Array.from(series.times),
+            min: nullForNaN(series.min),
+            max: nullForNaN(series.max),
+            avg: nullForNaN(series.avg),
+            last: nullForNaN(series.last),
+            count: Array.from(series.count),
+          },
+    ),
+  };
+}
 
 export const SERIES_ROUTES: readonly RouteDoc[] = [
   {

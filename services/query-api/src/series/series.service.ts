@@ -3,6 +3,7 @@ import {
   emptyM4Columns,
   historianFrame,
   m4FromBuckets,
+  M4Workspace,
   planM4,
   tierForInterval,
   type EdgeSample,
@@ -14,7 +15,7 @@ import { badRequest, resolving } from '../http/validation.js';
 import type { TagCatalog } from '../tags/tag-catalog.js';
 import type { ProductionSpans } from './production-span.js';
 import type { TagEntry } from '../tags/tags.api.js';
-import type { AggSeries, M4Series, SeriesQuery, SeriesResponse } from './series.api.js';
+import type { AggSeries, M4Frame, SeriesAnswer, SeriesQuery } from './series.api.js';
 import {
   TIERS,
   aggSql,
@@ -28,6 +29,9 @@ import {
 
 /** Reads series: picks the tier, runs M4 or fixed-interval aggregation in QuestDB, shapes the frames. */
 export class SeriesReader {
+  /** M4 columns of the request being shaped; used only between an await and the frames built from it. */
+  private readonly m4Workspace = new M4Workspace();
+
   constructor(
     private readonly client: QueryClient,
     private readonly catalog: TagCatalog,
@@ -35,7 +39,7 @@ export class SeriesReader {
     private readonly config: QueryApiConfig,
   ) {}
 
-  async read(query: SeriesQuery, now: EpochMs): Promise<SeriesResponse> {
+  async read(query: SeriesQuery, now: EpochMs): Promise<SeriesAnswer> {
     const tags = [...new Set(query.tag)];
     if (tags.length > this.config.QUERY_API_MAX_TAGS)
       throw badRequest(`tag: at most ${this.config.QUERY_API_MAX_TAGS} tags per request, got ${tags.length}`);
@@ -71,7 +75,7 @@ export class SeriesReader {
     width: number,
     forced: StorageTier | undefined,
     now: EpochMs,
-  ): Promise<SeriesResponse> {
+  ): Promise<SeriesAnswer> {
     const fromUs = msToUs(range.from);
     const toUs = msToUs(range.to);
     const plan = planM4(fromUs, toUs, width, forced ? [forced] : TIERS);
@@ -87,9 +91,11 @@ export class SeriesReader {
     const m4Statement = m4Sql(tier, tags, plan, startUs, endUs);
     const before = lastBeforeSql(tags, epochUs(startUs - lookaroundUs), startUs);
     const after = firstAfterSql(tags, endUs, afterUntil);
+    // At most one row per bucket of a rollup, one per pixel column of raw (grouped in QuestDB).
+    const rowsPerTag = tier.rollup ? (endUs - startUs) / tier.resolutionUs : plan.columns;
     const [buckets, beforeRows, afterRows] = await Promise.all([
       // Binary columns: a 100-tag day is 144k rows, too many to parse as text into row objects.
-      this.client.columns(m4Statement.text, m4Statement.params),
+      this.client.columns(m4Statement.text, m4Statement.params, tags.length * rowsPerTag),
       this.client.query<EdgeRow>(before.text, before.params),
       this.client.query<EdgeRow>(after.text, after.params),
     ]);
@@ -116,6 +122,7 @@ export class SeriesReader {
       },
       tags.length,
       plan,
+      this.m4Workspace,
     );
     const rowsScanned = tier.rollup ? buckets.rowCount : read.numbers('tier_rows').reduce((a, b) => a + b, 0);
     const edge = (list: EdgeRow[]) =>
@@ -124,7 +131,7 @@ export class SeriesReader {
     const afterByTag = edge(afterRows);
     const holdUntil = epochUs(Math.min(toUs, msToUs(now)));
 
-    const answer: M4Series[] = tags.map((tag, i) => {
+    const answer: M4Frame[] = tags.map((tag, i) => {
       const expectedMs = known.get(tag)?.expectedPeriodMs ?? this.config.QUERY_API_DEFAULT_EXPECTED_PERIOD_MS;
       const frame = historianFrame(columnsByTag[i] ?? emptyM4Columns(), {
         resolutionUs: tier.resolutionUs,
@@ -152,7 +159,7 @@ export class SeriesReader {
     aggregate: NonNullable<SeriesQuery['agg']>,
     intervalText: string,
     forced: StorageTier | undefined,
-  ): Promise<SeriesResponse> {
+  ): Promise<SeriesAnswer> {
     const zone = this.config.MILLRACE_PLANT_TZ;
     const interval = resolving(() => parseInterval(intervalText));
     const buckets = Math.ceil((range.to - range.from) / interval.nominalMs);
