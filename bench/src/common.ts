@@ -42,6 +42,31 @@ export function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
 
+/** CPU time a process has used, user + system, in ms (Linux /proc; clock ticks of 10 ms). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Waits until a process has used under `share` of one core for a whole `windowMs` (e.g. QuestDB done
+ * with the merges and housekeeping a bulk load leaves behind), at most `timeoutMs`; returns the wait in ms.
+ */
+export async function quiet(
+  pid: number,
+  share = 0.05,
+  windowMs = 2_000,
+  timeoutMs = 120_000,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const before = cpuMs(pid);
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    if (cpuMs(pid) - before < share * windowMs || Date.now() - started > timeoutMs)
+      return Date.now() - started;
+  }
+}
+
 export async function until(
   check: () => Promise<boolean>,
   timeoutMs: number,

@@ -130,6 +130,7 @@ describe('query-api events, live, health and export against the real stack', () 
         MILLRACE_QUESTDB_URL: stack.questdbUrl,
         MILLRACE_QUESTDB_PG_URL: stack.questdbPgUrl,
         QUERY_API_CATALOG_TTL_MS: '0',
+        QUERY_API_LOOKUP_TTL_MS: '0',
         QUERY_API_STREAM_PROCESSOR_URL: 'http://127.0.0.1:1', // nothing there: the page must say so
       },
     });

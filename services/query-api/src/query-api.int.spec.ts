@@ -204,6 +204,7 @@ describe('query-api against the real stack', () => {
         MILLRACE_QUESTDB_PG_URL: stack.questdbPgUrl,
         MILLRACE_PLANT_TZ: 'Europe/Berlin',
         QUERY_API_CATALOG_TTL_MS: '0',
+        QUERY_API_LOOKUP_TTL_MS: '0',
       },
     });
     const observability = new Observability('query-api-test', { logLevel: 'silent' });

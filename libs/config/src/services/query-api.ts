@@ -37,8 +37,10 @@ export const queryApiConfigSchema = z.object({
   QUERY_API_CELL_LEAD_MS: configField.integer(60_000, 0),
   /** The catalog reads exact last values from raw over this window; older tags from the hourly rollup. */
   QUERY_API_LAST_VALUE_LOOKBACK_MS: configField.integer(7 * DAY_MS, 60_000),
-  /** The catalog (and the set of known tags) is cached this long. */
+  /** The catalog (last values and spans, for /api/tags and health) is cached this long. */
   QUERY_API_CATALOG_TTL_MS: configField.integer(2_000, 0),
+  /** Series and export requests check their tags (and expected periods) against a catalog at most this old. */
+  QUERY_API_LOOKUP_TTL_MS: configField.integer(60_000, 0),
   QUERY_API_MAX_RECORDS: configField.integer(10_000, 1, 1_000_000),
   /** Longest range one /api/events request may cover. */
   QUERY_API_MAX_EVENTS_RANGE_MS: configField.integer(366 * DAY_MS, 1_000),

@@ -63,21 +63,30 @@ export class TagCatalog {
   ) {}
 
   /** Every tag; refreshed in the background once older than the TTL. `now` bounds the last-value look-back. */
-  async entries(now: EpochMs): Promise<Map<string, TagEntry>> {
+  entries(now: EpochMs): Promise<Map<string, TagEntry>> {
+    return this.noOlderThan(now, this.config.QUERY_API_CATALOG_TTL_MS);
+  }
+
+  private async noOlderThan(now: EpochMs, ttlMs: number): Promise<Map<string, TagEntry>> {
     if (!this.cached) return this.reload(now);
-    if (now - this.cached.at > this.config.QUERY_API_CATALOG_TTL_MS) {
+    if (now - this.cached.at > ttlMs) {
       // A failed background refresh keeps the previous catalog; the next request past the TTL tries again.
       this.reload(now).catch(() => undefined);
     }
     return this.cached.entries;
   }
 
-  /** Looks tags up; tags the catalog does not hold are looked for in raw samples before they count as unknown. */
+  /**
+   * Looks tags up; tags the catalog does not hold are looked for in raw samples before they count as
+   * unknown. Checking a series request needs the tags and their expected periods, not their last
+   * values: it reloads the catalog only past the longer lookup TTL, so a chart's requests do not set off
+   * a reload (three scans in QuestDB) every few seconds beside them.
+   */
   async lookup(
     tags: readonly string[],
     now: EpochMs,
   ): Promise<{ known: Map<string, TagEntry>; unknown: string[] }> {
-    const entries = await this.entries(now);
+    const entries = await this.noOlderThan(now, this.config.QUERY_API_LOOKUP_TTL_MS);
     const known = new Map<string, TagEntry>();
     const missing: string[] = [];
     for (const tag of tags) {
