@@ -128,7 +128,8 @@ export interface BucketRows {
   readonly lastTime?: ArrayLike<number> | undefined;
   readonly min: ArrayLike<number>;
   readonly max: ArrayLike<number>;
-  readonly first: ArrayLike<number>;
+  /** Absent when the caller draws no first values (the series answer has none): `first` is then NaN. */
+  readonly first?: ArrayLike<number> | undefined;
   readonly last: ArrayLike<number>;
   readonly sum: ArrayLike<number>;
   readonly count: ArrayLike<number>;
@@ -228,7 +229,7 @@ function mergeSeries(rows: BucketRows, order: Int32Array, grid: PixelGrid, colum
       columns.lastTimes[index] = lastTime;
       columns.min[index] = rows.min[i]!;
       columns.max[index] = rows.max[i]!;
-      columns.first[index] = rows.first[i]!;
+      columns.first[index] = rows.first?.[i] ?? Number.NaN;
       columns.last[index] = rows.last[i]!;
       columns.sum[index] = rows.sum[i]!;
       columns.count[index] = rows.count[i]!;

@@ -115,7 +115,7 @@ export class SeriesReader {
         lastTime: tier.rollup ? undefined : read.numbers('last_ts'),
         min: read.numbers('min'),
         max: read.numbers('max'),
-        first: read.numbers('first'),
+        first: tier.rollup ? undefined : read.numbers('first'),
         last: read.numbers('last'),
         sum: read.numbers('sum'),
         count: read.numbers('count'),

@@ -71,8 +71,9 @@ const tagList = (count: number, first: number) =>
  * Raw, read only when a pixel is shorter than the finest rollup's bucket but may hold many samples per
  * pixel, is grouped in QuestDB, as a parallel GROUP BY over `timestamp_floor(pixel, ts, origin)`
  * (SAMPLE BY with FROM, which would set the origin, is refused for keyed queries). Either way the answer's
- * columns are col, tag, min, max, first, last, sum, count, and for raw first_ts, last_ts, tier_rows; for
- * one tag without `tag`: the path is the widest column of a row, and every row would repeat it.
+ * columns are col, tag, min, max, last, sum, count, and for raw also first, first_ts, last_ts, tier_rows; for
+ * one tag without `tag`: the path is the widest column of a row, and every row would repeat it. A
+ * rollup's `first` is not read: the answer draws min, max, avg and last, and it was an eighth of the bytes.
  */
 export function m4Sql(
   tier: StorageTier,
@@ -88,7 +89,7 @@ export function m4Sql(
   const tag = tags.length > 1 ? 'tag, ' : '';
   if (tier.rollup)
     return {
-      text: `SELECT ts AS col, ${tag}min, max, first, last, sum, count FROM ${tier.table} ${where}`,
+      text: `SELECT ts AS col, ${tag}min, max, last, sum, count FROM ${tier.table} ${where}`,
       params,
     };
   return {
