@@ -1,4 +1,23 @@
-// Runs the ingest-files bench (services/ingest-files/src/bench.ts; build first: npx tsc -b services/ingest-files):
+// Runs the ingest-files bench (services/ingest-files/src/bench.ts) after `npm run build`:
 //   node bench/ingest-files.mjs [bigMB=100] [dropMB=10] [drops=5]
-// Uses the service's config from the env (MILLRACE_KAFKA_BROKERS, INGEST_FILES_CHUNK_ROWS, INGEST_FILES_BATCH_SAMPLES).
-await import('../services/ingest-files/dist/bench.js');
+// With MILLRACE_KAFKA_BROKERS set it uses that Kafka (unique topics, deleted afterwards); otherwise it starts
+// a fresh stack of its own, so the figure does not depend on what else runs. The service's config comes from
+// the env (INGEST_FILES_CHUNK_ROWS, INGEST_FILES_MAX_CHUNK_ROWS, INGEST_FILES_BATCH_SAMPLES).
+import { startBenchStack } from './dist/common.js';
+
+const stack = process.env.MILLRACE_KAFKA_BROKERS
+  ? undefined
+  : await startBenchStack('ingest-files', {
+      kafka: 39092,
+      kafkaController: 39093,
+      questdbHttp: 39000,
+      questdbPg: 38812,
+      questdbIlp: 39009,
+      mqtt: 31883,
+    });
+if (stack) process.env.MILLRACE_KAFKA_BROKERS = stack.addresses.kafkaBrokers.join(',');
+try {
+  await import('../services/ingest-files/dist/bench.js');
+} finally {
+  await stack?.stop();
+}

@@ -22,7 +22,7 @@ export const ingestFilesConfigSchema = z.object({
   INGEST_FILES_CHUNK_ROWS: configField.integer(5_000, 1, 1_000_000),
   INGEST_FILES_MAX_CHUNK_ROWS: configField.integer(50_000, 1, 1_000_000),
   /** Samples per `plant.samples.v1` message (the schema allows up to 10 000). */
-  INGEST_FILES_BATCH_SAMPLES: configField.integer(1_000, 1, 10_000),
+  INGEST_FILES_BATCH_SAMPLES: configField.integer(10_000, 1, 10_000),
   /** Longest wait between retries while Kafka is unreachable. */
   INGEST_FILES_RETRY_MAX_MS: configField.integer(30_000, 100),
   /**
