@@ -4,15 +4,24 @@ import { provisionStack, startStack, type RunningStack, type StackPorts } from '
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
+/**
+ * Ports of a benchmark's own stack in the dev stack's pattern (9092, 9000, 8812, ...) moved to
+ * `thousands` (and `offset`): benches that may run side by side each take their own.
+ */
+export function benchPorts(thousands: number, offset = 0): StackPorts {
+  const base = thousands * 1_000 + offset;
+  return {
+    kafka: base + 92,
+    kafkaController: base + 93,
+    questdbHttp: base,
+    questdbPg: base - 1_000 + 812,
+    questdbIlp: base + 9,
+    mqtt: Math.floor(thousands / 10) * 10_000 + 1_883 + offset,
+  };
+}
+
 /** Ports of a benchmark's own stack, clear of the dev stack and of the test stack. */
-export const BENCH_PORTS: StackPorts = {
-  kafka: 29092,
-  kafkaController: 29093,
-  questdbHttp: 29000,
-  questdbPg: 28812,
-  questdbIlp: 29009,
-  mqtt: 21883,
-};
+export const BENCH_PORTS: StackPorts = benchPorts(29);
 
 /**
  * A fresh Kafka + QuestDB + Mosquitto for one benchmark run, so a figure never depends on leftovers.

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { discoverServices, serviceArgs, serviceEnv, type StackPorts } from '@millrace/infra';
+import { discoverServices, serviceArgs, serviceEnv } from '@millrace/infra';
 import { createKafka, PipelineProducer } from '@millrace/kafka';
 import { createLogger } from '@millrace/observability';
 import { CellLine } from '@millrace/plant-sim';
@@ -25,7 +25,7 @@ import {
 import { simulateHistory } from '@millrace/risk-model/testing';
 import { TABLES, TOPICS, type Inspection, type SampleBatch, type TagPath } from '@millrace/schema';
 import { msToUs, nowUs, type EpochMs, type EpochUs } from '@millrace/time';
-import { figure, percentile, repoRoot, startBenchStack, until } from './common.js';
+import { benchPorts, figure, percentile, repoRoot, startBenchStack, until } from './common.js';
 
 const HOURS = Number(process.env.BENCH_HOURS ?? 24);
 const SEED = Number(process.env.BENCH_SEED ?? 3);
@@ -34,14 +34,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const E2E = process.env.BENCH_E2E !== '0';
 const NAME = 'inference';
 // Ports of its own, so it runs beside the other benches' stacks.
-const PORTS: StackPorts = {
-  kafka: 29192,
-  kafkaController: 29193,
-  questdbHttp: 29100,
-  questdbPg: 28912,
-  questdbIlp: 29109,
-  mqtt: 21983,
-};
+const PORTS = benchPorts(29, 100);
 const SERVICE_PORT = 28094;
 
 function holdoutLine(name: string, artifact: ModelArtifact): string {

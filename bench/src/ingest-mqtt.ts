@@ -22,10 +22,10 @@ import { createKafka, ensureTopics } from '@millrace/kafka';
 import { createLogger } from '@millrace/observability';
 import { HighLoadProfile } from '@millrace/plant-sim';
 import { TOPICS } from '@millrace/schema';
-import { discoverServices, serviceArgs, serviceEnv, type StackPorts } from '@millrace/infra';
+import { discoverServices, serviceArgs, serviceEnv } from '@millrace/infra';
 import { CompressionTypes, Partitioners, type Kafka } from 'kafkajs';
 import mqtt from 'mqtt';
-import { figure, repoRoot, startBenchStack, until } from './common.js';
+import { benchPorts, figure, repoRoot, startBenchStack, until } from './common.js';
 
 const TAGS = Number(process.env.BENCH_TAGS ?? 500);
 const PERIOD_MS = 100;
@@ -48,14 +48,7 @@ const OLD_WINDOW_SAMPLES = 1_000;
 const START_MS = 1_763_000_000_000;
 const SEED = 1;
 /** Ports of this bench's own stack: it may run while bench/ingest-opcua holds the shared bench ports. */
-const PORTS: StackPorts = {
-  kafka: 39092,
-  kafkaController: 39093,
-  questdbHttp: 39000,
-  questdbPg: 38812,
-  questdbIlp: 39009,
-  mqtt: 31883,
-};
+const PORTS = benchPorts(39);
 const SERVICE_PORT = 28092;
 const NAME = 'ingest-mqtt';
 const dataDir = `${repoRoot}.millrace/bench-${NAME}`;

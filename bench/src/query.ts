@@ -10,8 +10,8 @@ import { seededRandom } from '@millrace/plant-sim';
 import { IlpWriter, QueryClient } from '@millrace/questdb';
 import { ALL_VIEWS, TABLES } from '@millrace/schema';
 import { epochUs, usToIso, type EpochUs } from '@millrace/time';
-import { discoverServices, serviceArgs, serviceEnv, type StackPorts } from '@millrace/infra';
-import { figure, percentile, quiet, repoRoot, startBenchStack } from './common.js';
+import { discoverServices, serviceArgs, serviceEnv } from '@millrace/infra';
+import { benchPorts, figure, percentile, quiet, repoRoot, startBenchStack } from './common.js';
 
 const DAYS = Number(process.env.BENCH_QUERY_DAYS ?? 365);
 const CHUNK_ROWS = 200_000;
@@ -25,14 +25,7 @@ const MANY_RUNS = 20;
 const SECOND_US = 1_000_000;
 const DAY_S = 86_400;
 /** Own ports: clear of the dev stack, the test stack and the other benches. */
-const PORTS: StackPorts = {
-  kafka: 49092,
-  kafkaController: 49093,
-  questdbHttp: 49000,
-  questdbPg: 48812,
-  questdbIlp: 49009,
-  mqtt: 41883,
-};
+const PORTS = benchPorts(49);
 /** Zooms a user pulls up on a year of history; each run takes one at a random place in the year. */
 const ZOOMS_S = [
   { name: 'whole range', seconds: DAYS * DAY_S },

@@ -204,8 +204,9 @@ export class FileIngestor {
         chunkRows: this.chunkRows,
         batchSamples: this.batchSamples,
       },
-      // Read ahead up to one whole transaction more: the next commit never waits for the reader.
-      Math.ceil(this.maxChunkRows / this.chunkRows) + 1,
+      // Read ahead up to two whole transactions more: the next commit never waits for the reader, and
+      // the reader goes on while a commit waits on the broker and the ledger's fsync.
+      2 * Math.ceil(this.maxChunkRows / this.chunkRows) + 1,
       (tags) => this.options.onSampleTags?.(tags),
     );
     try {
