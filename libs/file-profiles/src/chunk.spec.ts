@@ -19,7 +19,7 @@ function row(ts: number, values: number[], record?: RecordInput): MappedRow {
 }
 
 describe('ChunkBuilder', () => {
-  it('writes batches that decode to the samples schema and to the very doubles, as JSON.stringify would', () => {
+  it('writes binary batches that decode to the samples schema and to the very doubles', () => {
     const values = [
       0,
       -0,

@@ -58,6 +58,14 @@ function tabFile(names: string[], units: string[], rows: string[][]): string {
   return [header, ...rows.map((row) => row.join('\t'))].join('\n') + '\n';
 }
 
+/**
+ * A thickness gauge's scatter, 0 to 0.0199 mm in steps of 0.0001: deterministic, but with no short
+ * period, so compressing a fixture's batches (bench/ingest-files) gets what a real file gives it.
+ */
+function gaugeNoise(index: number): number {
+  return ((Math.imul(index + 1, 0x9e3779b1) >>> 0) % 200) * 0.0001;
+}
+
 /** One file of the given kind; values are deterministic functions of the row index. */
 export function fixtureFile(kind: FixtureKind, options: FixtureOptions): FixtureFile {
   const { coilId, startWallMs } = options;
@@ -127,7 +135,7 @@ export function fixtureFile(kind: FixtureKind, options: FixtureOptions): Fixture
       const mps = Array.from({ length: 11 }, (_, mp) => `MP${pad(mp)}`);
       const rows = Array.from({ length: count }, (_, i) => [
         semicolonTime(at(i)),
-        ...mps.map((_, mp) => comma(2.5 - mp * 0.17 + (i % 10) * 0.001, 4)),
+        ...mps.map((_, mp) => comma(2.5 - mp * 0.17 + gaugeNoise(i * mps.length + mp), 4)),
       ]);
       const text = semicolonFile(['Time', ...mps], ['', ...mps.map(() => 'mm')], rows, options.unitStyle);
       return { name: `MEAS_${coilId}.csv`, bytes: Buffer.from(text, 'utf8'), rows: count };

@@ -47,7 +47,7 @@ export class PipelineSender {
 
   /**
    * The trusted path for bulk producers that encode messages themselves (ingest-files writes sample
-   * batches as JSON text while reading, where validating each with zod cost as much as reading it).
+   * batches in binary while reading, where validating each with zod cost as much as reading it).
    * Use it ONLY for bytes built by code whose output a unit test decodes with `decodeMessage`
    * against this topic's schema. As a guard against a drift of that code, the first message of each
    * call is decoded and checked; a refusal throws a TypeError, as {@link send} does.

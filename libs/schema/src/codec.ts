@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { decodeSampleBatchBinary, isSampleBatchBinary } from './sample-batch-binary.js';
 import type { TopicSpec } from './topics.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
@@ -8,7 +9,8 @@ const encoder = new TextEncoder();
 
 /**
  * Decodes a message's bytes against its topic's schema. Never throws: a refusal carries a reason
- * fit for a dead-letter envelope (the JSON error, or each failing field with its path).
+ * fit for a dead-letter envelope (the JSON error, or each failing field with its path). A binary
+ * sample batch (`sample-batch-binary.ts`) is read as the JSON it stands for and checked the same way.
  */
 export function decodeMessage<Spec extends TopicSpec>(
   spec: Spec,
@@ -16,10 +18,18 @@ export function decodeMessage<Spec extends TopicSpec>(
 ): Decoded<z.output<Spec['schema']>> {
   if (bytes === null) return { ok: false, reason: `${spec.name}: message has no value (tombstone)` };
   let json: unknown;
-  try {
-    json = JSON.parse(decoder.decode(bytes));
-  } catch (error) {
-    return { ok: false, reason: `${spec.name}: not UTF-8 JSON: ${(error as Error).message}` };
+  if (isSampleBatchBinary(bytes)) {
+    try {
+      json = decodeSampleBatchBinary(bytes);
+    } catch (error) {
+      return { ok: false, reason: `${spec.name}: ${(error as Error).message}` };
+    }
+  } else {
+    try {
+      json = JSON.parse(decoder.decode(bytes));
+    } catch (error) {
+      return { ok: false, reason: `${spec.name}: not UTF-8 JSON: ${(error as Error).message}` };
+    }
   }
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: `${spec.name}: ${describeIssues(parsed.error)}` };

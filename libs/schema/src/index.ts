@@ -49,6 +49,12 @@ export {
   type TagMeta,
 } from './messages.js';
 export {
+  decodeSampleBatchBinary,
+  encodeSampleBatchBinary,
+  isSampleBatchBinary,
+  type BinaryBatchHead,
+} from './sample-batch-binary.js';
+export {
   ALL_TOPICS,
   TOPICS,
   deadLetterTopicOf,

@@ -309,7 +309,7 @@ describe('ingest-files against a real broker', () => {
       ranges: offsets.map((offset) => ({ partition: offset.partition, start: offset.low, end: offset.high })),
       onBatch: async (messages) => {
         for (const message of messages)
-          log.samples.push(JSON.parse(message.value!.toString('utf8')) as SampleBatch);
+          log.samples.push(decoded(decodeMessage(topics.samples, message.value)));
       },
     });
     // Read committed: every (tag, ts) of the file exactly once; what the kill left open was aborted.

@@ -36,7 +36,8 @@ const DEFAULT_BATCH_SAMPLES = 10_000;
 
 /**
  * The producer a {@link FileIngestor} commits with: transactional, and LZ4, since a file's sample
- * batches are bulk JSON (bench/ingest-files: about 40 % less client CPU per MB, 4× fewer bytes).
+ * batches are bulk and repetitive (the time deltas of a regular series repeat, and a gauge's
+ * quantised values recur): a 100 MB MEAS file's batches shrink from 129 to 6 MB.
  */
 export function createFileProducer(
   kafka: ReturnType<typeof createKafka>,
