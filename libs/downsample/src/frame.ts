@@ -38,7 +38,7 @@ export interface SeriesFrame {
 }
 
 /**
- * Builds the frame a historian draws from M4 columns: edge samples on both sides, and a `null` point
+ * Builds the frame a historian draws from M4 columns: edge samples on both sides, and a break (NaN) point
  * wherever the silence between two samples is longer than `maxGapUs`, so no line is drawn across a
  * gap. A gap is measured as a lower bound (next first sample minus the end of the previous bucket),
  * so data that was continuous is never broken; a gap shorter than the tier's resolution is invisible.
@@ -65,7 +65,7 @@ export function historianFrame(columns: M4Columns, options: FrameOptions): Serie
   ) => {
     if (size + 2 > frame.times.length) frame = grownFrame(frame, size);
     if (maxGapUs !== undefined && start - previousEnd > maxGapUs && x > previousX) {
-      // uPlot breaks a line at a null value; its x must lie strictly between the two points.
+      // uPlot breaks a line at a null value (a NaN here); its x must lie strictly between the two points.
       frame.times[size] = usToS(((previousX + x) / 2) as EpochUs);
       frame.min[size] = Number.NaN;
       frame.max[size] = Number.NaN;

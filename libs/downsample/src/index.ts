@@ -1,5 +1,6 @@
 export {
   columnOf,
+  MAX_ROWS_PER_COLUMN,
   pixelGrid,
   planM4,
   tierForInterval,

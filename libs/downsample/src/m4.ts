@@ -24,6 +24,8 @@ export interface M4Columns {
   readonly count: Float64Array;
 }
 
+const M4_FIELDS = 10;
+
 /** Columns of `size` rows as views into `buffer` from `offset` (one allocation for many series). */
 function m4ColumnsIn(buffer: Float64Array, offset: number, size: number): M4Columns {
   const at = (field: number) => buffer.subarray(offset + field * size, offset + (field + 1) * size);
@@ -40,7 +42,6 @@ function m4ColumnsIn(buffer: Float64Array, offset: number, size: number): M4Colu
     count: at(9),
   };
 }
-const M4_FIELDS = 10;
 
 function sizedM4Columns(size: number): M4Columns {
   return m4ColumnsIn(new Float64Array(M4_FIELDS * size), 0, size);

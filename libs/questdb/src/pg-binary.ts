@@ -29,7 +29,7 @@ class NumberColumn {
   private used = 0;
 
   constructor(expectedRows: number) {
-    this.values = new Float64Array(Math.max(16, expectedRows));
+    this.values = new Float64Array(Math.max(1_024, expectedRows));
   }
 
   push(value: number): void {

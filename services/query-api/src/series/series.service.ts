@@ -3,6 +3,7 @@ import {
   emptyM4Columns,
   historianFrame,
   m4FromBuckets,
+  MAX_ROWS_PER_COLUMN,
   M4Workspace,
   planM4,
   tierForInterval,
@@ -91,8 +92,11 @@ export class SeriesReader {
     const m4Statement = m4Sql(tier, tags, plan, startUs, endUs);
     const before = lastBeforeSql(tags, epochUs(startUs - lookaroundUs), startUs);
     const after = firstAfterSql(tags, endUs, afterUntil);
-    // At most one row per bucket of a rollup, one per pixel column of raw (grouped in QuestDB).
-    const rowsPerTag = tier.rollup ? (endUs - startUs) / tier.resolutionUs : plan.columns;
+    // About one row per bucket of a rollup (the tier rule's bound; only the coarsest tier may hold more),
+    // one per pixel column of raw (grouped in QuestDB): the decoder sizes its columns by it.
+    const rowsPerTag = tier.rollup
+      ? Math.min((endUs - startUs) / tier.resolutionUs, MAX_ROWS_PER_COLUMN * plan.columns)
+      : plan.columns;
     const [buckets, beforeRows, afterRows] = await Promise.all([
       // Binary columns: a 100-tag day is 144k rows, too many to parse as text into row objects.
       this.client.columns(m4Statement.text, m4Statement.params, tags.length * rowsPerTag),
