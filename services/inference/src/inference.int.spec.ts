@@ -336,7 +336,18 @@ describe('inference against the real Kafka and QuestDB', () => {
       30_000,
       'the window feed following the samples topic',
     );
+    // The line's samples are in the cache before its inspections arrive, as a live line's machine data
+    // precedes its FQC records; on a loaded machine the two consumers could otherwise race, and a cell
+    // whose tags the feed has not seen yet is (rightly) read from QuestDB.
+    const fedBefore = await metric(observability, 'millrace_inference_window_feed_batches_total', '');
     await producer.send(topics.samples, batches);
+    const fed = batches.filter((batch) => wanted(batch.key)).length;
+    await waitFor(
+      async () =>
+        (await metric(observability, 'millrace_inference_window_feed_batches_total', '')) >= fedBefore + fed,
+      30_000,
+      'the window feed taking in the line',
+    );
     await producer.send(
       topics.inspections,
       output.inspections.map((inspection) => ({ key: inspection.cellId, value: inspection })),
