@@ -1,5 +1,5 @@
 export { FileProfileError } from './errors.js';
-export { parseDecimal, type DecimalSeparator } from './numbers.js';
+export { parseDecimal, parseDecimalCell, type DecimalSeparator } from './numbers.js';
 export { compileTimestampParser, type ParsedTimestamp, type TimestampParser } from './timestamps.js';
 export {
   createProfileMatcher,
@@ -25,6 +25,13 @@ export {
   type SampleBatchInput,
 } from './mapping.js';
 export { ChunkBuilder, MAX_SAMPLES_PER_BATCH, type ChunkMessages, type EncodedMessage } from './chunk.js';
-export { CsvReader, MAX_RECORD_CHARS, type CsvDialect, type CsvStep } from './csv.js';
+export {
+  CsvReader,
+  MAX_RECORD_BYTES,
+  textCells,
+  type CsvCells,
+  type CsvDialect,
+  type CsvStep,
+} from './csv.js';
 export { readChunks, type BadRow, type FileChunk, type ReadChunksOptions } from './file-chunks.js';
 export { FileChunkReader } from './chunk-reader.js';

@@ -3,6 +3,7 @@ import { epochUs, usToIso } from '@millrace/time';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { ChunkBuilder } from './chunk.js';
+import { textCells } from './csv.js';
 import { DEFAULT_PROFILES } from './defaults.js';
 import { compileFileMapping, readHeader, type MappedRow } from './mapping.js';
 import { createProfileMatcher, parseProfiles, type FileProfile } from './profile.js';
@@ -26,7 +27,7 @@ function read(kind: FixtureKind, options: { rows?: number; unitStyle?: 'inline' 
     fileName: file.name,
     plantTimeZone: 'Europe/Berlin',
   });
-  const rows = cells.slice(profile.headerRows).map((row) => mapping.mapRow(row));
+  const rows = cells.slice(profile.headerRows).map((row) => mapping.mapRow(textCells(row)));
   return { file, profile, mapping, rows };
 }
 
@@ -141,19 +142,19 @@ describe('bad rows and bad files', () => {
   });
 
   it('gives each bad row a reason and keeps empty cells as missing values', () => {
-    expect(mapping.mapRow(['13.01.2025 10:00:00,000', 'x', '1', '0'])).toEqual({
+    expect(mapping.mapRow(textCells(['13.01.2025 10:00:00,000', 'x', '1', '0']))).toEqual({
       ok: false,
       reason: 'column StripPosition: "x" is not a number',
     });
-    expect(mapping.mapRow(['13.01.2025 10:00:00,000', '1'])).toEqual({
+    expect(mapping.mapRow(textCells(['13.01.2025 10:00:00,000', '1']))).toEqual({
       ok: false,
       reason: 'expected 4 cells, got 2',
     });
-    expect(mapping.mapRow(['30.03.2025 02:15:00,000', '1', '2', '0'])).toMatchObject({
+    expect(mapping.mapRow(textCells(['30.03.2025 02:15:00,000', '1', '2', '0']))).toMatchObject({
       ok: false,
       reason: expect.stringContaining('does not exist'),
     });
-    const empty = mapping.mapRow(['13.01.2025 10:00:00,000', '', '2,5', '0']);
+    const empty = mapping.mapRow(textCells(['13.01.2025 10:00:00,000', '', '2,5', '0']));
     expect(empty.ok && empty.row.record).toMatchObject({ values: { StripSpeed: 2.5, WeldDetected: 0 } });
     expect(empty.ok && Number.isNaN(empty.row.values[0])).toBe(true);
   });
@@ -191,16 +192,18 @@ describe('bad rows and bad files', () => {
       ],
       { fileName: 'COIL_C1.csv', plantTimeZone: 'UTC' },
     );
-    const result = coilMapping.mapRow([
-      'C1',
-      'DC01',
-      '1000',
-      '2',
-      '0,8',
-      '-5',
-      '13.01.2025 10:00:00,000',
-      '13.01.2025 10:03:00,000',
-    ]);
+    const result = coilMapping.mapRow(
+      textCells([
+        'C1',
+        'DC01',
+        '1000',
+        '2',
+        '0,8',
+        '-5',
+        '13.01.2025 10:00:00,000',
+        '13.01.2025 10:03:00,000',
+      ]),
+    );
     expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('weightKg') });
   });
 

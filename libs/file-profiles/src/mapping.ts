@@ -7,7 +7,8 @@ import {
 } from '@millrace/schema';
 import type { EpochUs } from '@millrace/time';
 import { FileProfileError } from './errors.js';
-import { parseDecimal } from './numbers.js';
+import type { CsvCells } from './csv.js';
+import { parseDecimalCell } from './numbers.js';
 import { entityKeyFromFileName, type FileProfile } from './profile.js';
 import { compileTimestampParser, type TimestampParser } from './timestamps.js';
 
@@ -34,8 +35,8 @@ export interface FileMapping {
   readonly columns: readonly HeaderColumn[];
   /** The tags this file's samples go to, with their unit from the header, else the profile. */
   readonly sampleTags: readonly { readonly tag: TagPath; readonly unit?: string }[];
-  /** Maps one data row (its cells as parsed); never throws, a bad row comes back with its reason. */
-  mapRow(cells: readonly string[]): RowResult;
+  /** Maps one data row; never throws, a bad row comes back with its reason. */
+  mapRow(cells: CsvCells): RowResult;
 }
 
 export interface FileContext {
@@ -140,11 +141,11 @@ export function compileFileMapping(
   const width = columns.length;
   const sampleCount = sampleIndexes.length;
 
-  const mapRow = (cells: readonly string[]): RowResult => {
-    if (cells.length !== width) return { ok: false, reason: `expected ${width} cells, got ${cells.length}` };
-    const ts = parseTs(cells[tsIndex] ?? '');
+  const mapRow = (cells: CsvCells): RowResult => {
+    if (cells.count !== width) return { ok: false, reason: `expected ${width} cells, got ${cells.count}` };
+    const ts = parseTs.cell(cells, tsIndex);
     if (!ts.ok) return { ok: false, reason: `column ${profile.timestamp.column}: ${ts.reason}` };
-    const key = keyIndex >= 0 ? (cells[keyIndex] ?? '').trim() : (fileKey ?? '');
+    const key = keyIndex >= 0 ? cells.text(keyIndex).trim() : (fileKey ?? '');
     if (key === '') return { ok: false, reason: 'empty entity key (coil id)' };
 
     // A plain array: a Float64Array of 11 doubles is backed off the V8 heap (over 64 bytes), and
@@ -152,8 +153,9 @@ export function compileFileMapping(
     const values = new Array<number>(sampleCount);
     for (let position = 0; position < sampleCount; position += 1) {
       const index = sampleIndexes[position] ?? -1;
-      const parsed = number(cells[index] ?? '');
-      if (parsed === INVALID) return { ok: false, reason: notANumber(columns[index]?.name, cells[index]) };
+      const parsed = number(cells, index);
+      if (parsed === INVALID)
+        return { ok: false, reason: notANumber(columns[index]?.name, cells.text(index)) };
       values[position] = parsed;
     }
     if (record === undefined) return { ok: true, row: { ts: ts.us, key, values } };
@@ -161,16 +163,16 @@ export function compileFileMapping(
     let candidate: RecordInput;
     const base = { line: profile.line, coilId: key, ts: ts.us, source };
     if (record.kind === 'coil') {
-      const endTs = parseTs(cells[coilIndexes.endTs] ?? '');
+      const endTs = parseTs.cell(cells, coilIndexes.endTs);
       if (!endTs.ok) return { ok: false, reason: `column ${record.columns.endTs}: ${endTs.reason}` };
       const numbers: Record<string, number> = {};
       for (const field of ['entryWidthMm', 'entryThicknessMm', 'exitThicknessMm', 'weightKg'] as const) {
         const index = coilIndexes[field];
         if (index < 0) continue;
-        const parsed = number(cells[index] ?? '');
+        const parsed = number(cells, index);
         if (parsed === INVALID || Number.isNaN(parsed)) {
           if (field === 'entryThicknessMm' && Number.isNaN(parsed)) continue;
-          return { ok: false, reason: notANumber(columns[index]?.name, cells[index]) };
+          return { ok: false, reason: notANumber(columns[index]?.name, cells.text(index)) };
         }
         numbers[field] = parsed;
       }
@@ -178,24 +180,24 @@ export function compileFileMapping(
         kind: 'coil',
         ...base,
         endTs: endTs.us,
-        alloyCode: (cells[coilIndexes.alloyCode] ?? '').trim(),
+        alloyCode: cells.text(coilIndexes.alloyCode).trim(),
         ...(numbers as { entryWidthMm: number; exitThicknessMm: number; weightKg: number }),
       };
     } else {
       const recordValues: Record<string, number> = {};
       for (const [name, index] of valueIndexes) {
-        const parsed = number(cells[index] ?? '');
-        if (parsed === INVALID) return { ok: false, reason: notANumber(name, cells[index]) };
+        const parsed = number(cells, index);
+        if (parsed === INVALID) return { ok: false, reason: notANumber(name, cells.text(index)) };
         if (!Number.isNaN(parsed)) recordValues[name] = parsed;
       }
       if (record.kind === 'setup') {
         let stand: number | undefined;
         if (standIndex >= 0) {
-          stand = Number((cells[standIndex] ?? '').trim());
+          stand = Number(cells.text(standIndex).trim());
           if (!Number.isInteger(stand))
             return {
               ok: false,
-              reason: `column ${record.standColumn}: "${cells[standIndex]}" is not a stand number`,
+              reason: `column ${record.standColumn}: "${cells.text(standIndex)}" is not a stand number`,
             };
         }
         candidate = {
@@ -205,17 +207,17 @@ export function compileFileMapping(
           values: recordValues,
         };
       } else if (record.kind === 'segment') {
-        const mp = measurementPoint(cells[mpIndex] ?? '');
+        const mp = measurementPoint(cells.text(mpIndex));
         if (mp === undefined)
           return {
             ok: false,
-            reason: `column ${record.mpColumn}: "${cells[mpIndex]}" is not a measurement point`,
+            reason: `column ${record.mpColumn}: "${cells.text(mpIndex)}" is not a measurement point`,
           };
-        const segment = Number((cells[segmentIndex] ?? '').trim());
+        const segment = Number(cells.text(segmentIndex).trim());
         if (!Number.isInteger(segment))
           return {
             ok: false,
-            reason: `column ${record.segmentColumn}: "${cells[segmentIndex]}" is not a segment number`,
+            reason: `column ${record.segmentColumn}: "${cells.text(segmentIndex)}" is not a segment number`,
           };
         candidate = { kind: 'segment', ...base, mp, segment, values: recordValues };
       } else {
@@ -229,10 +231,10 @@ export function compileFileMapping(
   };
 
   /** A cell's number; NaN for an empty cell (a value the machine did not write), INVALID for anything else. */
-  function number(cell: string): number {
-    const parsed = parseDecimal(cell, separator);
+  function number(cells: CsvCells, index: number): number {
+    const parsed = parseDecimalCell(cells, index, separator);
     if (parsed !== undefined) return parsed;
-    return cell.trim() === '' ? Number.NaN : INVALID;
+    return cells.text(index).trim() === '' ? Number.NaN : INVALID;
   }
 
   const sampleTags = (profile.samples ?? []).map((sample, position) => {
@@ -245,8 +247,8 @@ export function compileFileMapping(
 // A sentinel distinct from NaN (empty cell) and from every finite number parseDecimal can return.
 const INVALID = Number.POSITIVE_INFINITY;
 
-function notANumber(column: string | undefined, cell: string | undefined): string {
-  return `column ${column ?? '?'}: "${cell ?? ''}" is not a number`;
+function notANumber(column: string | undefined, cell: string): string {
+  return `column ${column ?? '?'}: "${cell}" is not a number`;
 }
 
 function measurementPoint(cell: string): string | undefined {

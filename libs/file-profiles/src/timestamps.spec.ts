@@ -1,5 +1,6 @@
 import { usToIso } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
+import { textCells } from './csv.js';
 import { compileTimestampParser } from './timestamps.js';
 
 const berlinSemicolon = compileTimestampParser('dd.MM.yyyy HH:mm:ss,SSS', 'Europe/Berlin');
@@ -42,6 +43,25 @@ describe('compileTimestampParser', () => {
   it('refuses an unknown zone and an unsupported token at compile time', () => {
     expect(() => compileTimestampParser('dd.MM.yyyy HH:mm', 'Mars/Olympus')).toThrow(/unknown time zone/);
     expect(() => compileTimestampParser('dd.MMM.yyyy HH:mm', 'UTC')).toThrow(/lacks MM|unsupported token/);
+  });
+
+  it("reads a record's cell from its bytes exactly as it reads the cell's text", () => {
+    const texts = [
+      '13.01.2025 23:56:40,125',
+      ' 13.01.2025 23:56:40,125\t',
+      '\u00A013.01.2025 23:56:40,125', // a no-break space: trimmed from the text, not from the bytes
+      '30.03.2025 02:30:00,000',
+      '31.02.2025 10:00:00,000',
+      '13.01.2025 23:56:40,12x',
+      'ü3.01.2025 23:56:40,125',
+      '',
+    ];
+    for (const text of texts)
+      expect(berlinSemicolon.cell(textCells(['x', text, '1']), 1)).toEqual(berlinSemicolon(text));
+  });
+
+  it('refuses a format whose literal is not ASCII at compile time', () => {
+    expect(() => compileTimestampParser('dd·MM·yyyy HH:mm', 'UTC')).toThrow(/not an ASCII character/);
   });
 
   it('handles a half-hour zone', () => {

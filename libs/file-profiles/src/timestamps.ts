@@ -1,11 +1,16 @@
 import { epochUs, type EpochUs } from '@millrace/time';
 import { IANAZone } from 'luxon';
+import type { CsvCells } from './csv.js';
 import { FileProfileError } from './errors.js';
 
 export type ParsedTimestamp = { ok: true; us: EpochUs } | { ok: false; reason: string };
 
-/** Parses one timestamp cell of a file into microseconds since the epoch, UTC. */
-export type TimestampParser = (text: string) => ParsedTimestamp;
+/** Parses one timestamp of a file into microseconds since the epoch, UTC. */
+export interface TimestampParser {
+  (text: string): ParsedTimestamp;
+  /** The same for a record's cell, its digits read from the file's bytes. */
+  cell(cells: CsvCells, index: number): ParsedTimestamp;
+}
 
 const TOKENS = ['yyyy', 'MM', 'dd', 'HH', 'mm', 'ss', 'SSSSSS', 'SSS'] as const;
 type Token = (typeof TOKENS)[number];
@@ -69,23 +74,49 @@ export function compileTimestampParser(format: string, timeZone: string): Timest
   };
   const fields = new Array<number>(order.length).fill(0);
 
-  return (text) => {
-    // Every token is fixed-width digits and every literal one character, so a char-code walk over
-    // the layout reads the same language as the regular expression `^(\d{4})\.…$`, without one.
-    const trimmed = text.trim();
-    let matches = trimmed.length === slots.length;
+  // Every token is fixed-width digits and every literal one ASCII character, so a walk over the
+  // layout reads the same language as the regular expression `^(\d{4})\.…$`, without one. It walks
+  // bytes: a cell's straight from the file, a text's as UTF-8 (where no other character is ASCII).
+  const matchLayout = (bytes: Uint8Array, start: number, end: number): boolean => {
+    if (end - start !== slots.length) return false;
     fields.fill(0);
-    for (let index = 0; matches && index < slots.length; index += 1) {
-      const slot = slots[index] ?? 0;
-      const code = trimmed.charCodeAt(index);
+    for (let index = 0; index < slots.length; index += 1) {
+      const slot = slots[index]!;
+      const code = bytes[start + index]!;
       if (slot >= 0) {
-        if (code < 0x30 || code > 0x39) matches = false;
-        else fields[slot] = (fields[slot] ?? 0) * 10 + (code - 0x30);
+        if (code < 0x30 || code > 0x39) return false;
+        fields[slot] = fields[slot]! * 10 + (code - 0x30);
       } else if (code !== -slot - 1) {
-        matches = false;
+        return false;
       }
     }
-    if (!matches) return { ok: false, reason: `timestamp "${text}" does not match format "${format}"` };
+    return true;
+  };
+
+  const parse = (text: string): ParsedTimestamp => {
+    const bytes = Buffer.from(text.trim(), 'utf8');
+    if (!matchLayout(bytes, 0, bytes.length))
+      return { ok: false, reason: `timestamp "${text}" does not match format "${format}"` };
+    return outcome(instant(), text);
+  };
+  const cell = (cells: CsvCells, index: number): ParsedTimestamp => {
+    const { bytes } = cells;
+    let start = cells.startOf(index);
+    let end = cells.endOf(index);
+    while (start < end && (bytes[start] === SPACE || bytes[start] === TAB)) start += 1;
+    while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === TAB)) end -= 1;
+    // Not the layout here, it may still be behind other white space (a no-break space): the text decides.
+    if (!matchLayout(bytes, start, end)) return parse(cells.text(index));
+    const us = instant();
+    return typeof us === 'number' ? { ok: true, us: epochUs(us) } : outcome(us, cells.text(index));
+  };
+  const outcome = (us: number | Refusal, text: string): ParsedTimestamp =>
+    typeof us === 'number' ? { ok: true, us: epochUs(us) } : { ok: false, reason: us(text) };
+  const notInZone: Refusal = (text) =>
+    `local time "${text}" does not exist in ${timeZone} (skipped by the DST change)`;
+
+  /** The instant of the fields the layout matched, in µs, or why there is none. */
+  function instant(): number | Refusal {
     let year = 0;
     let month = 0;
     let day = 0;
@@ -131,23 +162,25 @@ export function compileTimestampParser(format: string, timeZone: string): Timest
       minute > 59 ||
       second > 59
     ) {
-      return { ok: false, reason: `timestamp "${text}" is not a valid date and time` };
+      return notADate;
     }
     const wallMs = Date.UTC(year, month - 1, day, hour, minute, second);
     const offsets = offsetsOf(Math.floor(wallMs / MINUTE_MS));
     // Largest offset first = earliest instant: the documented choice for the repeated hour.
     const offsetMin = offsets[0];
-    if (offsetMin === undefined) {
-      return {
-        ok: false,
-        reason: `local time "${text}" does not exist in ${timeZone} (skipped by the DST change)`,
-      };
-    }
+    if (offsetMin === undefined) return notInZone;
     const us = (wallMs - offsetMin * MINUTE_MS) * 1000 + micros;
-    if (us < 0 || us > MAX_US) return { ok: false, reason: `timestamp "${text}" is outside 1970–2100` };
-    return { ok: true, us: epochUs(us) };
-  };
+    return us < 0 || us > MAX_US ? outOfRange : us;
+  }
+  return Object.assign(parse, { cell });
 }
+
+/** The reason a timestamp's text is refused; made only for a refused cell (a cell's text is a string made). */
+type Refusal = (text: string) => string;
+const notADate: Refusal = (text) => `timestamp "${text}" is not a valid date and time`;
+const outOfRange: Refusal = (text) => `timestamp "${text}" is outside 1970–2100`;
+const SPACE = 0x20;
+const TAB = 0x09;
 
 /**
  * Every UTC offset (minutes) under which the local wall time `wallMs` exists in `zone`, largest first.
@@ -188,6 +221,11 @@ function compileFormat(format: string): { slots: number[]; order: Token[] } {
     } else {
       if (/[A-Za-z]/.test(rest[0] ?? '')) {
         throw new FileProfileError(`timestamp format "${format}": unsupported token at "${rest}"`, {
+          format,
+        });
+      }
+      if (rest.charCodeAt(0) > 0x7f) {
+        throw new FileProfileError(`timestamp format "${format}": "${rest[0]}" is not an ASCII character`, {
           format,
         });
       }
