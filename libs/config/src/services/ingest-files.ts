@@ -19,7 +19,7 @@ export const ingestFilesConfigSchema = z.object({
    * goes out once it has this many rows and the previous one is committed; while that one is still in
    * flight, reading goes on up to INGEST_FILES_MAX_CHUNK_ROWS, so a slow broker gets fewer, larger commits.
    */
-  INGEST_FILES_CHUNK_ROWS: configField.integer(5_000, 1, 1_000_000),
+  INGEST_FILES_CHUNK_ROWS: configField.integer(20_000, 1, 1_000_000),
   INGEST_FILES_MAX_CHUNK_ROWS: configField.integer(50_000, 1, 1_000_000),
   /** Samples per `plant.samples.v1` message (the schema allows up to 10 000). */
   INGEST_FILES_BATCH_SAMPLES: configField.integer(10_000, 1, 10_000),
