@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodeMessage } from './codec.js';
 import { encodeSampleBatchBinary, isSampleBatchBinary } from './sample-batch-binary.js';
 import { TOPICS } from './topics.js';
@@ -102,5 +102,16 @@ describe('binary sample batch', () => {
     const packingAt = 8 + JSON.stringify(head).length + 4;
     packed[packingAt] = 9;
     expect(reason(packed)).toMatch(/unknown time packing 9/);
+  });
+
+  it('loads where there is no Buffer: the web app imports the schemas', async () => {
+    vi.resetModules();
+    const { Buffer: saved } = globalThis;
+    Reflect.deleteProperty(globalThis, 'Buffer');
+    try {
+      await expect(import('./index.js')).resolves.toHaveProperty('decodeMessage');
+    } finally {
+      globalThis.Buffer = saved;
+    }
   });
 });

@@ -55,13 +55,13 @@ export function encodeSampleBatchBinary(
   // Written into a scratch buffer with room for the worst case of either packing, then copied out at
   // its real size (a fifth of that for a file's decimals).
   const worstCase = dataStart + 1 + 2 * MAX_VARINT_BYTES * count + 8;
-  if (scratch.length < worstCase) scratch = Buffer.allocUnsafe(Math.max(worstCase, 2 * scratch.length));
+  if (scratch.length < worstCase) scratch = new Uint8Array(Math.max(worstCase, 2 * scratch.length));
   const bytes = scratch;
-  bytes.set(MAGIC, 0);
-  bytes.writeUInt32LE(meta.length, 4);
-  meta.copy(bytes, 8);
-  bytes.writeUInt32LE(count, 8 + meta.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  bytes.set(MAGIC, 0);
+  view.setUint32(4, meta.length, true);
+  bytes.set(meta, 8);
+  view.setUint32(8 + meta.length, count, true);
   let at = dataStart;
   const stepsEnd = count > 0 ? writeTimeSteps(bytes, view, at, ts, count) : -1;
   bytes[dataStart - 2] = stepsEnd >= 0 ? TIMES_VARINT : TIMES_FLOAT;
@@ -90,7 +90,9 @@ export function encodeSampleBatchBinary(
   return Buffer.from(bytes.subarray(0, at));
 }
 
-let scratch = Buffer.allocUnsafe(0);
+// A Uint8Array, not a Buffer: this module also loads in the browser (the web app imports the schemas),
+// where there is no Buffer to make one at load time.
+let scratch = new Uint8Array(0);
 
 /**
  * Writes the values' decimal packing at `at` (see the layout above) and returns where it ends; -1
