@@ -66,6 +66,25 @@ export {
 } from './topics.js';
 export { decodeMessage, describeIssues, encodeMessage, type Decoded } from './codec.js';
 export {
+  auditRowSchema,
+  commandAcceptedSchema,
+  commandBodySchema,
+  commandsQuerySchema,
+  commandsResponseSchema,
+  genealogyQuerySchema,
+  genealogyResponseSchema,
+  instantSchema,
+  lineOrdersQuerySchema,
+  orderBodySchema,
+  orderIdParamSchema,
+  orderResponseSchema,
+  ordersQuerySchema,
+  ordersResponseSchema,
+  outboxResponseSchema,
+  pulledOrdersSchema,
+  transitionBodySchema,
+} from './mes-api.js';
+export {
   ALL_TABLES,
   ALL_VIEWS,
   ROLLUP_COLUMNS,

@@ -4,6 +4,8 @@ import { QueryClient } from '@millrace/questdb';
 import {
   TOPICS,
   describeIssues,
+  orderBodySchema,
+  pulledOrdersSchema,
   type CommandResult,
   type MachineCommand,
   type ProductionOrder,
@@ -20,7 +22,6 @@ import { GenealogyReader } from './genealogy/genealogy.reader.js';
 import { UnavailableError } from './http/errors.filter.js';
 import { OrderBook } from './orders/order-book.js';
 import { inApplyOrder } from './orders/order-state.js';
-import { orderBodySchema, pulledOrdersSchema } from './orders/orders.api.js';
 import { MesClient } from './outbox/mes-client.js';
 import { Outbox, type OutboxItem } from './outbox/outbox.js';
 import { CONFIG, type Settings } from './tokens.js';

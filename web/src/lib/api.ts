@@ -8,6 +8,14 @@ import {
   decodeSeriesBinary,
   SERIES_BINARY_TYPE,
 } from '@millrace/dashboards';
+import {
+  commandAcceptedSchema,
+  commandsResponseSchema,
+  type commandBodySchema,
+  ordersResponseSchema,
+  outboxResponseSchema,
+  type ProductionOrder,
+} from '@millrace/schema';
 import { z } from 'zod';
 
 /** An API failure the UI shows as is: 401/403 name the token, 5xx and network errors offer a retry. */
@@ -134,72 +142,11 @@ const uiConfigSchema = z.object({
 });
 export type UiConfig = z.infer<typeof uiConfigSchema>;
 
-// The MES bridge's answers (services/mes-bridge, forwarded by query-api under /api/mes/*); times in µs.
-const us = z.number();
-export const mesOrderSchema = z.object({
-  orderId: z.string(),
-  line: z.string(),
-  product: z.string(),
-  quantity: z.number(),
-  state: z.string(),
-  ts: us,
-  releasedAt: us.optional(),
-  startedAt: us.optional(),
-  endedAt: us.optional(),
-});
-export type MesOrder = z.infer<typeof mesOrderSchema>;
-const mesOrdersSchema = z.object({ orders: z.array(mesOrderSchema) });
-export const mesOutboxSchema = z.object({
-  depth: z.number(),
-  deadLetters: z.number(),
-  delivering: z
-    .object({
-      id: z.string(),
-      kind: z.string(),
-      attempts: z.number(),
-      lastError: z.string().optional(),
-      nextAttemptAt: z.string().optional(),
-    })
-    .nullable(),
-  oldestDeadLetters: z.array(z.unknown()),
-});
-export type MesOutbox = z.infer<typeof mesOutboxSchema>;
-export const mesAuditRowSchema = z.object({
-  ts: z.string(),
-  commandId: z.string(),
-  machine: z.string(),
-  setpoint: z.string(),
-  value: z.number().nullable(),
-  reason: z.string().nullable(),
-  issuedBy: z.string().nullable(),
-  modelVersion: z.string().nullable(),
-  result: z.string(),
-  detail: z.string().nullable(),
-});
-export const mesCommandResultSchema = z.object({
-  commandId: z.string(),
-  ts: us,
-  machine: z.string(),
-  setpoint: z.string(),
-  result: z.enum(['accepted', 'rejected', 'failed']),
-  detail: z.string(),
-  appliedValue: z.number().optional(),
-});
-export type MesCommandResult = z.infer<typeof mesCommandResultSchema>;
-const mesCommandsSchema = z.object({
-  audit: z.array(mesAuditRowSchema),
-  recentResults: z.array(mesCommandResultSchema),
-});
-export type MesCommands = z.infer<typeof mesCommandsSchema>;
-const commandQueuedSchema = z.object({ commandId: z.string(), status: z.string() });
-export interface CommandBody {
-  machine: string;
-  setpoint: string;
-  value: number;
-  unit?: string;
-  reason: string;
-  dryRun: boolean;
-}
+// The MES bridge's answers (forwarded by query-api under /api/mes/*): the bridge's own schemas, times in µs.
+export type MesOrder = ProductionOrder;
+export type MesOutbox = z.output<typeof outboxResponseSchema>;
+export type MesCommands = z.output<typeof commandsResponseSchema>;
+export type CommandBody = z.input<typeof commandBodySchema>;
 
 type Params = Record<string, string | number | readonly string[] | undefined>;
 
@@ -312,20 +259,20 @@ export class Api {
     params: { line?: string | undefined; limit?: number },
     signal?: AbortSignal,
   ): Promise<MesOrder[]> {
-    return this.get('/api/mes/orders', params, mesOrdersSchema, signal).then((answer) => answer.orders);
+    return this.get('/api/mes/orders', params, ordersResponseSchema, signal).then((answer) => answer.orders);
   }
 
   mesOutbox(signal?: AbortSignal): Promise<MesOutbox> {
-    return this.get('/api/mes/outbox', {}, mesOutboxSchema, signal);
+    return this.get('/api/mes/outbox', {}, outboxResponseSchema, signal);
   }
 
   mesCommands(limit: number, signal?: AbortSignal): Promise<MesCommands> {
-    return this.get('/api/mes/commands', { limit }, mesCommandsSchema, signal);
+    return this.get('/api/mes/commands', { limit }, commandsResponseSchema, signal);
   }
 
   /** Queues an operator command (202); its result comes later through {@link mesCommands}. */
-  sendCommand(body: CommandBody): Promise<{ commandId: string; status: string }> {
-    return this.request('POST', '/api/mes/commands', commandQueuedSchema, body);
+  sendCommand(body: CommandBody): Promise<z.output<typeof commandAcceptedSchema>> {
+    return this.request('POST', '/api/mes/commands', commandAcceptedSchema, body);
   }
 
   rows(path: string, params: Params, signal?: AbortSignal): Promise<Row[]> {

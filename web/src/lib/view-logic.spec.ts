@@ -1,4 +1,5 @@
 import { frameFromM4 } from '@millrace/dashboards';
+import { epochUs } from '@millrace/time';
 import { describe, expect, it } from 'vitest';
 import type { HealthAnswer } from './api.js';
 import { dropTrailingEdges, PanelCache } from './data.js';
@@ -125,7 +126,7 @@ describe('view logic', () => {
       recentResults: [
         {
           commandId: id2,
-          ts: Date.parse('2026-01-01T10:00:06Z') * 1000,
+          ts: epochUs(Date.parse('2026-01-01T10:00:06Z') * 1000),
           machine: 'CAS_01',
           setpoint: 'speed_setpoint',
           result: 'accepted' as const,
@@ -166,8 +167,8 @@ describe('view logic', () => {
           product: 'p',
           quantity: 1,
           state: 'running',
-          ts: 1_700_000_000_000_000,
-          startedAt: 1_700_000_000_000_000,
+          ts: epochUs(1_700_000_000_000_000),
+          startedAt: epochUs(1_700_000_000_000_000),
         },
       ])[0],
     ).toMatchObject({

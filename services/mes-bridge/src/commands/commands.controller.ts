@@ -1,13 +1,12 @@
 import { RequireRole, principalOf } from '@millrace/auth';
 import type { QueryClient } from '@millrace/questdb';
-import { TABLES, type MachineCommand } from '@millrace/schema';
+import { TABLES, commandBodySchema, commandsQuerySchema, type MachineCommand } from '@millrace/schema';
 import { nowUs, usToIso, type EpochUs } from '@millrace/time';
 import { Body, Controller, Get, HttpCode, Inject, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { parse } from '../http/validation.js';
 import { Bridge } from '../bridge.js';
-import { commandBodySchema, commandsQuerySchema } from './commands.api.js';
 
 @Controller('api/mes/commands')
 export class CommandsController {

@@ -1,7 +1,7 @@
 import { nowUs, usToIso } from '@millrace/time';
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { Bridge } from '../bridge.js';
-import { genealogyQuerySchema, lineOrdersQuerySchema } from '../http/api.js';
+import { genealogyQuerySchema, lineOrdersQuerySchema } from '@millrace/schema';
 import { parse } from '../http/validation.js';
 import { OrderBook } from '../orders/order-book.js';
 import { orderInProduction, ordersOverlapping } from './genealogy.js';

@@ -1,54 +1,21 @@
-import { productionOrderSchema } from '@millrace/schema';
-import { z } from 'zod';
 import {
   commandAcceptedSchema,
   commandBodySchema,
   commandsQuerySchema,
   commandsResponseSchema,
-} from '../commands/commands.api.js';
-import {
-  instantSchema,
+  genealogyQuerySchema,
+  genealogyResponseSchema,
+  lineOrdersQuerySchema,
   orderBodySchema,
   orderIdParamSchema,
   orderResponseSchema,
   ordersQuerySchema,
   ordersResponseSchema,
+  outboxResponseSchema,
+  productionOrderSchema,
   transitionBodySchema,
-} from '../orders/orders.api.js';
+} from '@millrace/schema';
 import type { RouteDoc } from './openapi.js';
-
-export const genealogyQuerySchema = z.object({
-  line: z.string().min(1).max(128),
-  /** Default: now. */
-  at: instantSchema.optional(),
-});
-export const genealogyResponseSchema = z.object({
-  line: z.string(),
-  at: z.string(),
-  order: productionOrderSchema.nullable(),
-  cell: z.object({ cellId: z.string(), orderId: z.string(), assembledAt: z.string() }).nullable(),
-  coil: z.object({ coilId: z.string(), start: z.string(), end: z.string() }).nullable(),
-});
-export const lineOrdersQuerySchema = z.object({
-  line: z.string().min(1).max(128),
-  from: instantSchema,
-  to: instantSchema,
-});
-
-export const outboxResponseSchema = z.object({
-  depth: z.number().int(),
-  deadLetters: z.number().int(),
-  delivering: z
-    .object({
-      id: z.string(),
-      kind: z.string(),
-      attempts: z.number(),
-      lastError: z.string().optional(),
-      nextAttemptAt: z.string().optional(),
-    })
-    .nullable(),
-  oldestDeadLetters: z.array(z.unknown()),
-});
 
 /** Every route of the bridge: the OpenAPI document, the auth test and the fuzz test are built from this list. */
 export const MES_ROUTES: readonly RouteDoc[] = [

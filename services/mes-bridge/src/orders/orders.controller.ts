@@ -21,8 +21,8 @@ import {
   orderIdParamSchema,
   ordersQuerySchema,
   transitionBodySchema,
-} from './orders.api.js';
-import type { ProductionOrder } from '@millrace/schema';
+  type ProductionOrder,
+} from '@millrace/schema';
 
 const idempotencyKeySchema = /^[\x21-\x7e]{1,255}$/;
 
